@@ -1,0 +1,269 @@
+"""``create_app(settings) -> Litestar``: the site, assembled from the plugin hooks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import msgspec
+import pluggy
+from litestar import Litestar, Request
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import Cookie, State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, ControllerRouterHandler, Receive, Scope, Send
+
+from intranet_core import __version__, i18n
+from intranet_core.contributions import NavItem, by_order
+from intranet_core.db import Database
+from intranet_core.pages import csrf_field
+from intranet_core.errors import ConfigError, PendingMigrationsError, PluginError
+from intranet_core.plugins import (
+    PluginInfo,
+    build_plugin_manager,
+    call_per_plugin,
+    flatten,
+    gather,
+    plugin_infos,
+)
+from intranet_core.security import security_headers_middleware
+from intranet_core.settings import Settings, load_settings, validate_plugin_settings
+
+CORE_TEMPLATES = Path(__file__).parent / "site" / "templates"
+CSRF_COOKIE = "intranet_csrf"
+
+
+class Intranet:
+    """The site as plugins see it: the ``app`` argument of every hook.
+
+    Holds the settings, the plugin manager and the database; ``litestar`` is
+    the ASGI application once ``create_app`` has built it.
+    """
+
+    def __init__(self, settings: Settings, pm: pluggy.PluginManager) -> None:
+        self.settings = settings
+        self.pm = pm
+        self.hook = pm.hook
+        self.db = Database(settings.database.url, settings.database.pool_size)
+        self.jinja: jinja2.Environment | None = None
+        self.litestar: Litestar | None = None
+        self._plugin_settings: dict[str, msgspec.Struct] = {}
+        self.check_migrations_on_startup = True
+
+    @property
+    def plugins(self) -> list[PluginInfo]:
+        return plugin_infos(self.pm)
+
+    def plugin_settings(self, name: str) -> Any:
+        """The decoded ``[plugins.<name>]`` section of a plugin."""
+        try:
+            return self._plugin_settings[name]
+        except KeyError:
+            raise KeyError(f"plugin {name!r} declared no settings (register_settings)") from None
+
+    def load_plugin_settings(self) -> None:
+        known = set()
+        for name, struct in call_per_plugin(self.hook.register_settings, app=self):
+            if not (isinstance(struct, type) and issubclass(struct, msgspec.Struct)):
+                raise PluginError(f"plugin {name!r}: register_settings must return a msgspec.Struct type")
+            self._plugin_settings[name] = validate_plugin_settings(self.settings, name, struct)
+            known.add(name)
+        installed = {info.name for info in self.plugins}
+        for section in self.settings.plugin_sections:
+            if section in installed and section not in known:
+                raise ConfigError(
+                    f"{self.settings.source}: plugins.{section}: plugin {section!r} takes no settings"
+                )
+
+    async def nav_items(self, request: Request[Any, Any, Any]) -> list[NavItem]:
+        return by_order(await gather(self.hook.register_nav_items(app=self, request=request)))
+
+    async def on_startup(self) -> None:
+        await self.db.connect()
+        if self.check_migrations_on_startup:
+            pending = await self.db.pending_migrations()
+            if pending:
+                await self.db.close()
+                raise PendingMigrationsError(pending)
+        await gather(self.hook.startup(app=self))
+
+    async def on_shutdown(self) -> None:
+        await gather(self.hook.shutdown(app=self))
+        await self.db.close()
+
+
+def _jinja_environment(intranet: Intranet) -> jinja2.Environment:
+    """Site overrides, then plugins, then the core; ``core/…`` and ``<plugin>/…`` reach originals."""
+    plugin_dirs = call_per_plugin(intranet.hook.register_template_dirs, app=intranet)
+    loaders: list[jinja2.BaseLoader] = []
+    if intranet.settings.site.templates_dir:
+        loaders.append(jinja2.FileSystemLoader(intranet.settings.site.templates_dir))
+    prefixes: dict[str, jinja2.BaseLoader] = {}
+    for name, dirs in plugin_dirs:
+        loader = jinja2.FileSystemLoader([str(d) for d in dirs])
+        prefixes[name] = loader
+        if name != "core":
+            loaders.append(loader)
+    core_loader = prefixes.get("core") or jinja2.FileSystemLoader(str(CORE_TEMPLATES))
+    loaders.append(core_loader)
+    loaders.append(jinja2.PrefixLoader(prefixes))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=intranet.settings.debug,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        site_name=intranet.settings.site.name,
+        current_language=i18n.current_language,
+        language_name=i18n.language_name,
+        languages=intranet.settings.site.languages,
+        version=__version__,
+        static=static_url,
+        csrf_field=csrf_field,
+    )
+    intranet.hook.prepare_jinja_environment(app=intranet, env=env)
+    return env
+
+
+def static_url(plugin: str, path: str) -> str:
+    """The URL of a plugin's static file; the version busts caches on upgrade."""
+    return f"/static/{plugin}/{path.lstrip('/')}?v={__version__}"
+
+
+def _language_middleware(settings: Settings) -> Any:
+    languages = settings.site.languages
+
+    def factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] not in ("http", "websocket"):
+                await app(scope, receive, send)
+                return
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            cookie = None
+            for part in headers.get("cookie", "").split(";"):
+                key, _sep, value = part.strip().partition("=")
+                if key == i18n.LANGUAGE_COOKIE:
+                    cookie = value
+            language = i18n.negotiate(
+                headers.get("accept-language"), cookie, languages, settings.site.default_language
+            )
+            token = i18n.set_language(language)
+            try:
+                await app(scope, receive, send)
+            finally:
+                i18n.reset_language(token)
+
+        return middleware
+
+    return factory
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    plugins: Sequence[Any] | None = None,
+    check_migrations: bool = True,
+) -> Litestar:
+    """Build the site.
+
+    :param settings: defaults to :func:`~intranet_core.settings.load_settings`.
+    :param plugins: exactly these plugins instead of the installed ones (tests).
+    :param check_migrations: refuse to start while migrations are pending.
+    :raises ConfigError: invalid settings or a broken plugin, with one clear line.
+    """
+    settings = settings or load_settings()
+    if not settings.secret_key and not settings.debug:
+        raise ConfigError(
+            f"{settings.source}: secret_key: expected a long random string (`intranet init` writes one), got nothing"
+        )
+    pm = build_plugin_manager(settings, plugins)
+    intranet = Intranet(settings, pm)
+    intranet.check_migrations_on_startup = check_migrations
+    intranet.load_plugin_settings()
+
+    intranet.db.bind(flatten(intranet.hook.register_piccolo_apps(app=intranet)))
+
+    locale_dirs = [i18n.CORE_LOCALE_DIR, *flatten(reversed(intranet.hook.register_translations(app=intranet)))]
+    i18n.install(i18n.load_catalogs(locale_dirs, settings.site.languages))
+
+    env = _jinja_environment(intranet)
+    intranet.jinja = env
+
+    route_handlers: list[ControllerRouterHandler] = flatten(intranet.hook.register_routes(app=intranet))
+    for name, dirs in call_per_plugin(intranet.hook.register_static_dirs, app=intranet):
+        route_handlers.append(
+            create_static_files_router(
+                path=f"/static/{name}",
+                directories=[Path(d) for d in dirs],
+                name=name,
+                include_in_schema=False,
+                cache_control=None,
+            )
+        )
+
+    dependencies: dict[str, Provide] = {}
+    for name, provided in call_per_plugin(intranet.hook.register_dependencies, app=intranet):
+        clash = dependencies.keys() & provided.keys()
+        if clash:
+            raise PluginError(f"plugin {name!r} provides dependency {sorted(clash)[0]!r}, already provided")
+        dependencies.update(provided)
+
+    exception_handlers: dict[Any, Any] = {}
+    for _name, handlers in reversed(call_per_plugin(intranet.hook.register_exception_handlers, app=intranet)):
+        exception_handlers.update(handlers)
+
+    app = Litestar(
+        route_handlers=route_handlers,
+        dependencies=dependencies,
+        exception_handlers=exception_handlers,
+        on_startup=[intranet.on_startup],
+        on_shutdown=[intranet.on_shutdown],
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key or "debug-only-secret",  # noqa: S106 - refused above unless debug
+            cookie_name=CSRF_COOKIE,
+            cookie_secure=settings.https,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+        ),
+        middleware=[
+            security_headers_middleware(hsts=settings.https),
+            _language_middleware(settings),
+        ],
+        openapi_config=OpenAPIConfig(
+            title=f"{settings.site.name} API",
+            version=__version__,
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+        ),
+        state=State({"intranet": intranet}),
+        debug=settings.debug,
+        signature_namespace={"Intranet": Intranet},
+    )
+    intranet.litestar = app
+    return app
+
+
+def language_cookie(language: str, settings: Settings) -> Cookie:
+    return Cookie(
+        key=i18n.LANGUAGE_COOKIE, value=language, max_age=365 * 24 * 3600,
+        httponly=True, samesite="lax", secure=settings.https, path="/",
+    )
+
+
+def app_from_environment() -> Litestar:
+    """Factory for ``uvicorn --factory`` and worker processes: settings from ``$INTRANET_CONFIG``."""
+    return create_app(load_settings(os.environ.get("INTRANET_CONFIG")))

@@ -1,0 +1,40 @@
+"""Things plugins contribute to the user interface, ordered explicitly.
+
+Lists of these are always sorted by ``order`` (then label), never by the order
+in which plugins happened to register.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+class NavItem(msgspec.Struct, frozen=True, kw_only=True):
+    """An entry in the site navigation.
+
+    ``label`` is shown as given: translate it in the hook with
+    ``intranet_core.i18n.gettext`` (it runs per request, in the reader's
+    language). ``match`` is a path prefix that marks the item as current.
+    """
+
+    label: str
+    href: str
+    order: int = 100
+    icon: str | None = None
+    match: str | None = None
+
+
+class Widget(msgspec.Struct, frozen=True, kw_only=True):
+    """A box on the front page: ``template`` is included with ``widget`` in its context."""
+
+    title: str
+    template: str
+    context: dict[str, Any] = msgspec.field(default_factory=dict)
+    order: int = 100
+
+
+def by_order(items: list[Any]) -> list[Any]:
+    """Sort contributions by their explicit ``order``, then by label/title."""
+    return sorted(items, key=lambda i: (i.order, getattr(i, "label", getattr(i, "title", ""))))

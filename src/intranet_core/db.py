@@ -1,0 +1,288 @@
+"""The database: one Piccolo engine from settings, and the migrations of every app.
+
+SQLite (the default) is a file in WAL mode with foreign keys on and a busy
+timeout; PostgreSQL gets a connection pool opened and closed with the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import graphlib
+import hashlib
+import importlib.util
+import io
+import os
+import sqlite3
+import sys
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiosqlite
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.apps.migrations.tables import Migration
+from piccolo.conf.apps import AppConfig, AppRegistry
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+
+from intranet_core import piccolo_conf
+from intranet_core.errors import ConfigError
+
+SQLITE_BUSY_TIMEOUT_S = 5.0
+# Any fixed 64-bit number: all processes of one site agree on it.
+MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"intranet-core migrate").digest()[:8], "big", signed=True)
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine, reusing connections for queries outside transactions.
+
+    Piccolo opens (and closes) a new SQLite connection for every query that is
+    not in a transaction, which caps a page at a few hundred queries a second.
+    Here those queries borrow one of a few long-lived connections instead.
+    Transactions keep Piccolo's own dedicated connection, as SQLite needs.
+    """
+
+    def __init__(self, path: str, pool_size: int = 4, **kwargs: Any) -> None:
+        super().__init__(path=path, timeout=SQLITE_BUSY_TIMEOUT_S, **kwargs)
+        self.pool_size = max(1, pool_size)
+        self._idle: list[aiosqlite.Connection] = []
+        self._all: list[aiosqlite.Connection] = []
+        self._available: asyncio.Semaphore | None = None
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        await connection.execute("PRAGMA foreign_keys = 1")
+        await connection.execute("PRAGMA synchronous = NORMAL")
+        return connection
+
+    @contextlib.asynccontextmanager
+    async def _borrow(self) -> AsyncIterator[aiosqlite.Connection]:
+        if self._available is None:
+            self._available = asyncio.Semaphore(self.pool_size)
+        async with self._available:
+            if self._idle:
+                connection = self._idle.pop()
+            else:
+                connection = await self.get_connection()
+                self._all.append(connection)
+            try:
+                yield connection
+            except BaseException:
+                # A connection left mid-statement is not reused.
+                self._all.remove(connection)
+                await connection.close()
+                raise
+            else:
+                self._idle.append(connection)
+
+    async def _run_in_new_connection(
+        self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+    ) -> Any:
+        async with self._borrow() as connection, connection.execute(query, args or []) as cursor:
+            rows = await cursor.fetchall()
+            await connection.commit()
+            return rows
+
+    async def close(self) -> None:
+        connections, self._all, self._idle = self._all, [], []
+        for connection in connections:
+            await connection.close()
+        self._available = None
+
+
+def engine_from_url(url: str, pool_size: int = 10) -> Engine:
+    """An engine for ``sqlite:///path`` or ``postgresql://...``."""
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        if not path or path == ":memory:":
+            raise ConfigError(
+                f"database.url: expected sqlite:///path/to/file.sqlite3, got {url.split('?')[0]!r}"
+            )
+        return PooledSQLiteEngine(path=path, pool_size=min(pool_size, 8))
+    if scheme in ("postgres", "postgresql"):
+        return PostgresEngine(config={"dsn": url})
+    raise ConfigError(
+        "database.url: expected a URL starting sqlite:/// or postgresql://"
+    )
+
+
+class Database:
+    """The site's engine, its Piccolo apps and their migrations."""
+
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        self.url = url
+        self.pool_size = pool_size
+        self.engine = engine_from_url(url, pool_size)
+        self.apps: list[AppConfig] = []
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.engine_type == "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        return Path(self.engine.path) if isinstance(self.engine, SQLiteEngine) else None
+
+    def bind(self, apps: Sequence[AppConfig]) -> None:
+        """Point every table of ``apps`` (and Piccolo's own) at this engine.
+
+        Piccolo keeps the engine on each table class, so one database is
+        active per process at a time; building another app rebinds them.
+        """
+        self.apps = self._sorted(apps)
+        for app in self.apps:
+            for table in app.table_classes:
+                table._meta.db = self.engine
+        Migration._meta.db = self.engine
+        piccolo_conf.DB = self.engine
+        piccolo_conf.APP_REGISTRY = AppRegistry(apps=[])
+        piccolo_conf.APP_REGISTRY.app_configs = {app.app_name: app for app in self.apps}
+        os.environ["PICCOLO_CONF"] = piccolo_conf.__name__
+
+    @staticmethod
+    def _sorted(apps: Sequence[AppConfig]) -> list[AppConfig]:
+        by_name = {app.app_name: app for app in apps}
+        if len(by_name) != len(apps):
+            names = [app.app_name for app in apps]
+            twice = sorted({n for n in names if names.count(n) > 1})
+            raise ConfigError(f"Piccolo app registered twice: {', '.join(twice)}")
+        graph: dict[str, set[str]] = {}
+        for app in apps:
+            deps = {dep.app_name for dep in app.migration_dependency_app_configs}
+            missing = deps - by_name.keys()
+            if missing:
+                raise ConfigError(
+                    f"Piccolo app {app.app_name!r} needs app(s) {', '.join(sorted(missing))}, "
+                    "which no enabled plugin provides"
+                )
+            graph[app.app_name] = deps
+        try:
+            order = list(graphlib.TopologicalSorter(graph).static_order())
+        except graphlib.CycleError as exc:
+            raise ConfigError(f"Piccolo apps depend on each other in a cycle: {exc.args[1]}") from None
+        return [by_name[name] for name in order]
+
+    async def connect(self) -> None:
+        if isinstance(self.engine, PostgresEngine):
+            await self.engine.start_connection_pool(min_size=1, max_size=self.pool_size)
+        elif isinstance(self.engine, SQLiteEngine):
+            path = Path(self.engine.path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # WAL persists in the file; set it once, before any pooled connection.
+            with sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S) as connection:
+                connection.execute("PRAGMA journal_mode = WAL")
+
+    async def close(self) -> None:
+        if isinstance(self.engine, PostgresEngine):
+            await self.engine.close_connection_pool()
+        elif isinstance(self.engine, PooledSQLiteEngine):
+            await self.engine.close()
+
+    def transaction(self, *, write: bool = True) -> Any:
+        """A transaction; ``write=True`` takes SQLite's write lock up front.
+
+        Use it for every write that reads first: a DEFERRED SQLite transaction
+        that reads, then writes, fails with "database is locked" under load.
+        """
+        if isinstance(self.engine, SQLiteEngine):
+            kind = TransactionType.immediate if write else TransactionType.deferred
+            return self.engine.transaction(transaction_type=kind)
+        return self.engine.transaction()
+
+    async def ping(self) -> dict[str, Any]:
+        """The database's status, for ``/healthz``."""
+        try:
+            rows = await Migration.raw("SELECT 1 AS ok").run()
+            return {"status": "ok" if rows and rows[0]["ok"] == 1 else "error",
+                    "engine": self.engine.engine_type}
+        except Exception as exc:
+            return {"status": "error", "engine": self.engine.engine_type, "error": type(exc).__name__}
+
+    # --- migrations ----------------------------------------------------------
+
+    @staticmethod
+    def _migration_modules(app: AppConfig) -> dict[str, Any]:
+        """Import an app's migration files under names no other app can shadow.
+
+        (Piccolo's own loader puts each folder on ``sys.path`` and imports by
+        bare file name, so two apps' ``0001_initial.py`` would collide.)
+        """
+        folder = Path(app.resolved_migrations_folder_path)
+        modules: dict[str, Any] = {}
+        for file in sorted(folder.glob("*.py")):
+            if file.name == "__init__.py":
+                continue
+            name = f"_intranet_migrations.{app.app_name}.{file.stem}"
+            module = sys.modules.get(name)
+            if module is None:
+                spec = importlib.util.spec_from_file_location(name, file)
+                assert spec and spec.loader
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[name] = module
+                spec.loader.exec_module(module)
+            migration_id = getattr(module, "ID", None)
+            if migration_id:
+                modules[migration_id] = module
+        return modules
+
+    async def _ran(self) -> set[tuple[str, str]]:
+        if not await Migration.table_exists().run():
+            return set()
+        rows = await Migration.select(Migration.app_name, Migration.name).run()
+        return {(row["app_name"], row["name"]) for row in rows}
+
+    async def pending_migrations(self) -> list[str]:
+        """``app:migration_id`` of every migration not yet applied, in order."""
+        ran = await self._ran()
+        return [
+            f"{app.app_name}:{migration_id}"
+            for app in self.apps
+            for migration_id in sorted(self._migration_modules(app))
+            if (app.app_name, migration_id) not in ran
+        ]
+
+    async def migrate(self) -> list[str]:
+        """Apply pending migrations of every app in dependency order; idempotent.
+
+        On PostgreSQL an advisory lock serialises concurrent callers, so two
+        processes migrating at once never race.
+        """
+        async with self._migration_lock():
+            if not await Migration.table_exists().run():
+                await Migration.create_table(if_not_exists=True).run()
+            applied = []
+            ran = await self._ran()
+            for app in self.apps:
+                for migration_id, module in sorted(self._migration_modules(app).items()):
+                    if (app.app_name, migration_id) in ran:
+                        continue
+                    manager = await module.forwards()
+                    if isinstance(manager, MigrationManager):
+                        # Piccolo prints progress; the command reports it instead.
+                        with contextlib.redirect_stdout(io.StringIO()):
+                            await manager.run()
+                    await Migration.insert(Migration(name=migration_id, app_name=app.app_name)).run()
+                    applied.append(f"{app.app_name}:{migration_id}")
+            return applied
+
+    @contextlib.asynccontextmanager
+    async def _migration_lock(self) -> AsyncIterator[None]:
+        if not isinstance(self.engine, PostgresEngine):
+            yield
+            return
+        import asyncpg
+
+        connection = await asyncpg.connect(self.url)
+        try:
+            await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+            try:
+                yield
+            finally:
+                await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+        finally:
+            await connection.close()

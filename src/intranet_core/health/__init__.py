@@ -1,0 +1,1 @@
+"""``GET /healthz``: is this process up and its database reachable."""

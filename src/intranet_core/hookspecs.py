@@ -1,0 +1,224 @@
+"""The plugin contract: every hook a plugin may implement.
+
+Hooks are grouped by when they are called. Each takes ``app`` (the
+:class:`intranet_core.app.Intranet` being assembled or serving) and, per
+request, ``request``. A plugin implements only the arguments it needs:
+pluggy passes arguments by name. Hooks marked *may be async* may return a
+coroutine; the core awaits it (:func:`intranet_core.plugins.gather`).
+
+``docs/hook_reference.md`` has a section per hook; a test fails when one is
+missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from intranet_core import hookspec
+
+if TYPE_CHECKING:
+    import click
+    import jinja2
+    import msgspec
+    import pluggy
+    from litestar import Request
+    from litestar.di import Provide
+    from litestar.types import ControllerRouterHandler, ExceptionHandler
+    from piccolo.conf.apps import AppConfig
+
+    from intranet_core.app import Intranet
+    from intranet_core.contributions import NavItem, Widget
+
+
+# --- Plugin manager set-up -------------------------------------------------
+
+
+@hookspec
+def register_hookspecs(pm: pluggy.PluginManager) -> None:
+    """Add hook specifications of a plugin's own, for other plugins.
+
+    :param pm: the plugin manager; call ``pm.add_hookspecs(module)``.
+    :returns: nothing.
+    Sync only. Called once, after every plugin is registered and before
+    hook names are checked, so implementations of the new hooks are accepted.
+    It takes ``pm`` rather than ``app`` because it runs before the app exists.
+    """
+
+
+# --- Start-up: registration, called once by create_app ----------------------
+
+
+@hookspec
+def register_settings(app: Intranet) -> type[msgspec.Struct] | None:
+    """Declare the settings of this plugin.
+
+    :returns: a ``msgspec.Struct`` type for the ``[plugins.<name>]`` section of
+        ``intranet.toml``, where ``<name>`` is the plugin's entry-point name.
+        Give every field a default so an absent section is valid. Use
+        ``forbid_unknown_fields=True`` so a typo is reported. The decoded
+        value is available as ``app.plugin_settings("<name>")``.
+    Sync only. Called first at start-up; invalid settings stop start-up with
+    one line naming the file, the key and the expected type.
+    """
+
+
+@hookspec
+def register_piccolo_apps(app: Intranet) -> list[AppConfig]:
+    """Declare the Piccolo apps (tables and migrations) of this plugin.
+
+    :returns: a list of ``piccolo.conf.apps.AppConfig``. Each app's
+        ``migration_dependencies`` name the apps it needs first; migration
+        file names must be unique across all apps (prefix them with the app
+        name). Migrations must use only operations SQLite can run.
+    Sync only. Called once at start-up and by ``intranet migrate``.
+    """
+
+
+@hookspec
+def register_routes(app: Intranet) -> list[ControllerRouterHandler]:
+    """Add route handlers, controllers or routers to the site.
+
+    :returns: a list of anything ``Litestar(route_handlers=...)`` accepts.
+        Unsafe methods are CSRF-protected automatically.
+    Sync only. Called once at start-up.
+    """
+
+
+@hookspec
+def register_template_dirs(app: Intranet) -> list[Path]:
+    """Add directories of Jinja templates.
+
+    :returns: a list of directories. Templates are looked up in the site's
+        own directory (``site.templates_dir``), then the plugins', then the
+        core's. ``core/<name>`` always finds the core's original, and
+        ``<plugin>/<name>`` a plugin's, so an override can extend it.
+    Sync only. Called once at start-up.
+    """
+
+
+@hookspec
+def register_static_dirs(app: Intranet) -> list[Path]:
+    """Add directories of static files.
+
+    :returns: a list of directories, served under ``/static/<plugin name>/``
+        (the first match wins). Templates link to them with
+        ``{{ static("<plugin name>", "file.css") }}``.
+    Sync only. Called once at start-up.
+    """
+
+
+@hookspec
+def register_dependencies(app: Intranet) -> dict[str, Provide]:
+    """Add dependencies that any route handler can ask for by name.
+
+    :returns: a mapping of name to ``litestar.di.Provide``.
+    Sync only. Called once at start-up. Names must not clash.
+    """
+
+
+@hookspec
+def register_exception_handlers(app: Intranet) -> dict[int | type[Exception], ExceptionHandler]:
+    """Add exception handlers (error pages).
+
+    :returns: a mapping of status code or exception type to a handler
+        ``(request, exc) -> Response``. A plugin's handler replaces the core's
+        for the same key.
+    Sync only. Called once at start-up.
+    """
+
+
+@hookspec
+def register_translations(app: Intranet) -> list[Path]:
+    """Add message catalogs.
+
+    :returns: a list of ``locale`` directories laid out as
+        ``<locale>/<language>/LC_MESSAGES/messages.po``. They are merged with
+        the core's; a plugin's translation of a message replaces the core's.
+    Sync only. Called once at start-up.
+    """
+
+
+@hookspec
+def prepare_jinja_environment(app: Intranet, env: jinja2.Environment) -> None:
+    """Adjust the Jinja environment: add filters, globals or tests.
+
+    :param env: the environment every page is rendered with.
+    :returns: nothing.
+    Sync only. Called once at start-up, after templates are registered.
+    """
+
+
+# --- Lifecycle events -------------------------------------------------------
+
+
+@hookspec
+def startup(app: Intranet) -> None:
+    """The site is starting: open connections, start background tasks.
+
+    :returns: nothing. May be async.
+    Called once per process after the database is connected and before the
+    first request.
+    """
+
+
+@hookspec
+def shutdown(app: Intranet) -> None:
+    """The site is stopping: close what ``startup`` opened.
+
+    :returns: nothing. May be async.
+    Called once per process, before the database is disconnected.
+    """
+
+
+# --- Per request: composing the user interface ------------------------------
+
+
+@hookspec
+def register_nav_items(app: Intranet, request: Request[Any, Any, Any]) -> list[NavItem]:
+    """Add entries to the site navigation.
+
+    :param request: the request being served; use it to show an item only to
+        those it concerns.
+    :returns: a list of :class:`intranet_core.contributions.NavItem`, shown
+        sorted by ``order``. May be async.
+    Called on every page render.
+    """
+
+
+@hookspec
+def register_front_page_widgets(app: Intranet, request: Request[Any, Any, Any]) -> list[Widget]:
+    """Add boxes to the front page.
+
+    :param request: the request being served.
+    :returns: a list of :class:`intranet_core.contributions.Widget`, shown
+        sorted by ``order``. May be async.
+    Called when the front page is rendered.
+    """
+
+
+# --- Commands ---------------------------------------------------------------
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add sub-commands to the ``intranet`` command.
+
+    :param cli: the ``click.Group``; call ``cli.add_command(...)``.
+    :returns: nothing.
+    Sync only. Called when the ``intranet`` command starts, for installed and
+    enabled plugins. Takes ``cli`` rather than ``app``: no site is built yet.
+    A command that needs the site builds it with ``intranet_core.cli.load_app``.
+    """
+
+
+@hookspec
+def load_demo_data(app: Intranet) -> list[str] | None:
+    """Fill a fresh database with this plugin's demo data.
+
+    :returns: lines for ``intranet demo`` to print every time it starts (the
+        demo sign-ins, say), or ``None``. May be async.
+    Called by ``intranet demo`` on an empty, migrated database, once per
+    plugin, core plugins first. Make the data realistic: it is what a
+    newcomer's first impression of the site is made of.
+    """

@@ -1,0 +1,280 @@
+"""Settings: msgspec Structs read from ``intranet.toml`` plus ``INTRANET_*`` variables.
+
+Every problem becomes a :class:`~intranet_core.errors.ConfigError` whose message
+is one line naming the file (or variable), the key and the expected type.
+Secret values never appear in ``repr()`` or in error messages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from intranet_core.errors import ConfigError
+
+DEFAULT_PATH = Path("intranet.toml")
+_SECRET_FIELDS = frozenset({"secret_key", "password", "url"})
+
+
+class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{name}={'***' if _is_secret(name, getattr(self, name)) else repr(getattr(self, name))}"
+            for name in self.__struct_fields__
+        )
+        return f"{type(self).__name__}({fields})"
+
+
+def _is_secret(name: str, value: Any) -> bool:
+    if name == "url" and isinstance(value, str):
+        return "@" in value  # a database URL with credentials
+    return name in _SECRET_FIELDS and bool(value)
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    proxy_headers: bool = False
+    """Trust X-Forwarded-* from the reverse proxy (set when behind nginx)."""
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///intranet.sqlite3"
+    """``sqlite:///relative/path``, ``sqlite:////absolute/path`` or ``postgresql://user:pass@host:port/db``."""
+    pool_size: int = 10
+    """Connections per process (PostgreSQL pool; SQLite read connections)."""
+
+
+class SiteSettings(_Section):
+    name: str = "Intranet"
+    default_language: str = "da"
+    languages: list[str] = msgspec.field(default_factory=lambda: ["da", "en"])
+    templates_dir: str | None = None
+    """A directory of templates that override the core's and plugins'."""
+    base_url: str | None = None
+    """The public address, e.g. ``https://intranet.example.org``; https turns on HSTS and Secure cookies."""
+
+
+class PluginsSettings(_Section):
+    enabled: list[str] | None = None
+    """Entry-point names of the plugins to use; ``None`` means every installed plugin."""
+    disabled: list[str] = msgspec.field(default_factory=list)
+
+
+class Settings(_Section):
+    secret_key: str = ""
+    debug: bool = False
+    server: ServerSettings = msgspec.field(default_factory=ServerSettings)
+    database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
+    site: SiteSettings = msgspec.field(default_factory=SiteSettings)
+    plugins: PluginsSettings = msgspec.field(default_factory=PluginsSettings)
+    plugin_sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
+    """Raw ``[plugins.<name>]`` tables; validated against each plugin's Struct at start-up."""
+    source: str = "defaults"
+    """Where the settings came from, for messages."""
+
+    def is_plugin_enabled(self, name: str) -> bool:
+        if name in self.plugins.disabled:
+            return False
+        return self.plugins.enabled is None or name in self.plugins.enabled
+
+    @property
+    def https(self) -> bool:
+        return bool(self.site.base_url and self.site.base_url.startswith("https://"))
+
+
+# Variables override the file. The value is converted to the field's type.
+ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "INTRANET_SECRET_KEY": ("secret_key",),
+    "INTRANET_DEBUG": ("debug",),
+    "INTRANET_DATABASE_URL": ("database", "url"),
+    "INTRANET_DATABASE_POOL_SIZE": ("database", "pool_size"),
+    "INTRANET_HOST": ("server", "host"),
+    "INTRANET_PORT": ("server", "port"),
+    "INTRANET_WORKERS": ("server", "workers"),
+    "INTRANET_SITE_NAME": ("site", "name"),
+    "INTRANET_BASE_URL": ("site", "base_url"),
+    "INTRANET_PLUGINS_DISABLED": ("plugins", "disabled"),
+}
+
+_MSGSPEC_TYPE = re.compile(r"Expected `([^`]+)`, got `([^`]+)`(?: - at `\$(.*)`)?")
+_MSGSPEC_UNKNOWN = re.compile(r"Object contains unknown field `([^`]+)`(?: - at `\$(.*)`)?")
+_MSGSPEC_OTHER = re.compile(r"(.*?)(?: - at `\$(.*)`)?$")
+
+
+def _key_path(prefix: str, at: str | None) -> str:
+    parts = [p for p in (prefix, (at or "").lstrip(".")) if p]
+    return ".".join(parts).replace(".[", "[") or "(top level)"
+
+
+def describe_validation_error(
+    exc: msgspec.ValidationError, source: str, prefix: str = "", struct: type | None = None
+) -> str:
+    """Turn msgspec's message into ``file: key: expected type``, one line."""
+    message = str(exc)
+    if m := _MSGSPEC_UNKNOWN.match(message):
+        key = _key_path(prefix, f"{m.group(2) or ''}.{m.group(1)}")
+        known = _known_fields(struct, m.group(2))
+        hint = f" (expected one of: {', '.join(known)})" if known else ""
+        return f"{source}: {key}: unknown key{hint}"
+    if m := _MSGSPEC_TYPE.match(message):
+        expected = {"object": "table", "array": "list", "str": "string", "int": "integer",
+                    "bool": "boolean (true/false)"}.get(m.group(1), m.group(1))
+        return f"{source}: {_key_path(prefix, m.group(3))}: expected {expected}, got {m.group(2)}"
+    m = _MSGSPEC_OTHER.match(message)
+    assert m
+    return f"{source}: {_key_path(prefix, m.group(2))}: {m.group(1)}"
+
+
+def _known_fields(struct: type | None, at: str | None) -> list[str]:
+    for part in [p for p in (at or "").split(".") if p and not p.startswith("[")]:
+        if struct is None or not hasattr(struct, "__struct_fields__"):
+            return []
+        struct = {f.name: f.type for f in msgspec.structs.fields(struct)}.get(part)
+    if not isinstance(struct, type) or not hasattr(struct, "__struct_fields__"):
+        return []
+    return [f for f in struct.__struct_fields__ if f not in ("plugin_sections", "source")]
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    require_file: bool = False,
+) -> Settings:
+    """Read settings from ``path`` (default ``$INTRANET_CONFIG`` or ``./intranet.toml``).
+
+    A missing file gives the defaults unless ``require_file``; the variables in
+    :data:`ENV_OVERRIDES` then apply.
+    """
+    environ = os.environ if environ is None else environ
+    chosen = Path(path or environ.get("INTRANET_CONFIG") or DEFAULT_PATH)
+    data: dict[str, Any] = {}
+    source = str(chosen)
+    if chosen.exists():
+        try:
+            data = tomllib.loads(chosen.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{source}: cannot be read: {exc.strerror}") from None
+    elif require_file or path is not None:
+        raise ConfigError(f"{source}: no such file (create one with `intranet init`)")
+    else:
+        source = "defaults"
+    return settings_from_dict(data, source=source, environ=environ)
+
+
+def settings_from_dict(
+    data: Mapping[str, Any], *, source: str = "settings", environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Validate a parsed TOML document (and apply ``environ`` overrides)."""
+    data = dict(data)
+    plugins = dict(data.get("plugins") or {}) if isinstance(data.get("plugins"), dict) else data.get("plugins")
+    plugin_sections: dict[str, dict[str, Any]] = {}
+    if isinstance(plugins, dict):
+        for name in [k for k, v in plugins.items() if isinstance(v, dict)]:
+            plugin_sections[name] = plugins.pop(name)
+        data["plugins"] = plugins
+    for reserved in ("plugin_sections", "source"):
+        if reserved in data:
+            raise ConfigError(f"{source}: {reserved}: unknown key")
+    try:
+        settings = msgspec.convert(data, Settings, strict=True)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, source, struct=Settings)) from None
+    settings = msgspec.structs.replace(settings, plugin_sections=plugin_sections, source=source)
+    return apply_environment(settings, os.environ if environ is None else environ)
+
+
+def apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    for variable, path in ENV_OVERRIDES.items():
+        if variable not in environ:
+            continue
+        raw: Any = environ[variable]
+        target: Any = settings
+        for part in path[:-1]:
+            target = getattr(target, part)
+        field_type = _field_type(type(target), path[-1])
+        if field_type is not None and "list" in str(field_type):
+            raw = [item.strip() for item in raw.split(",") if item.strip()]
+        try:
+            value = msgspec.convert(raw, field_type, strict=False)
+        except msgspec.ValidationError:
+            raise ConfigError(
+                f"environment: {variable}: expected {_type_name(field_type)}"
+                + ("" if path[-1] in _SECRET_FIELDS else f", got {environ[variable]!r}")
+            ) from None
+        settings = _replace_path(settings, path, value)
+    return settings
+
+
+def _field_type(struct: type, name: str) -> Any:
+    return {f.name: f.type for f in msgspec.structs.fields(struct)}[name]
+
+
+def _type_name(t: Any) -> str:
+    return {int: "integer", bool: "boolean (true/false, 1/0)", str: "string"}.get(t, str(t))
+
+
+def _replace_path(obj: Any, path: tuple[str, ...], value: Any) -> Any:
+    if len(path) == 1:
+        return msgspec.structs.replace(obj, **{path[0]: value})
+    return msgspec.structs.replace(obj, **{path[0]: _replace_path(getattr(obj, path[0]), path[1:], value)})
+
+
+def validate_plugin_settings(settings: Settings, name: str, struct: type[msgspec.Struct]) -> msgspec.Struct:
+    """Decode ``[plugins.<name>]`` with the plugin's Struct, or raise one clear line."""
+    raw = settings.plugin_sections.get(name, {})
+    try:
+        return msgspec.convert(raw, struct, strict=True)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(
+            describe_validation_error(exc, settings.source, prefix=f"plugins.{name}", struct=struct)
+        ) from None
+
+
+def new_secret_key() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def render_toml(*, secret_key: str, database_url: str = "sqlite:///intranet.sqlite3") -> str:
+    """The text of a fresh ``intranet.toml``, commented for a first reading."""
+    return f"""\
+# intranet.toml: settings of this intranet. See docs/configuration.md.
+# Any value can be overridden by an environment variable, e.g.
+# INTRANET_DATABASE_URL, INTRANET_SECRET_KEY, INTRANET_PORT.
+
+# Signs sessions and CSRF tokens. Keep it secret; changing it signs everyone out.
+secret_key = "{secret_key}"
+debug = false
+
+[server]
+host = "127.0.0.1"
+port = 8000
+workers = 1
+
+[database]
+# SQLite by default; for several processes use PostgreSQL:
+# url = "postgresql://intranet:secret@127.0.0.1:5432/intranet"
+url = "{database_url}"
+
+[site]
+name = "Intranet"
+default_language = "da"
+
+[plugins]
+# Every installed plugin is enabled unless listed here:
+disabled = []
+
+# Each plugin reads its own section, e.g.
+# [plugins.phonebook]
+"""

@@ -1,0 +1,1 @@
+"""The site shell: base layout, front page, language choice and error pages."""

@@ -1,0 +1,58 @@
+"""Error pages: HTML for browsers, JSON for API clients; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from intranet_core.i18n import gettext as _
+
+log = logging.getLogger("intranet.errors")
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood"),
+        403: _("You do not have access to this page"),
+        404: _("Page not found"),
+        405: _("That is not possible here"),
+        429: _("Too many attempts. Please wait a moment and try again."),
+        500: _("Something went wrong on our side"),
+    }
+
+
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    if request.url.path.startswith(("/api/", "/schema", "/healthz")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        detail = exc.detail
+    else:
+        status = HTTP_500_INTERNAL_SERVER_ERROR
+        detail = "Internal Server Error"
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    title = _titles().get(status, _titles()[500] if status >= 500 else _titles()[400])
+    headers = getattr(exc, "headers", None) or {}
+    if _wants_html(request):
+        return Template(
+            "error.html",
+            context={"title": title, "status_code": status, "nav_items": [], "current_nav": None,
+                     "request_path": request.url.path},
+            status_code=status,
+            headers=headers,
+            media_type=MediaType.HTML,
+        )
+    body: dict[str, Any] = {"status_code": status, "detail": detail if status < 500 else title}
+    extra = getattr(exc, "extra", None)
+    if status == 400 and extra:
+        body["extra"] = extra
+    return Response(body, status_code=status, headers=headers, media_type=MediaType.JSON)

@@ -1,0 +1,112 @@
+"""Test helpers for the core and for plugin authors, shipped as a pytest plugin.
+
+Installed with intranet-core (entry point ``pytest11``), so any test suite
+gets these fixtures:
+
+``intranet_plugins``
+    Override it to name the plugins under test, e.g.
+    ``return [intranet_hello.plugin]``. Installed entry points never leak in:
+    the app holds the core and exactly these plugins.
+``intranet_settings``
+    Settings for a throw-away SQLite file in ``tmp_path``, or the PostgreSQL
+    in ``$INTRANET_TEST_DATABASE_URL`` (emptied first). Override to change.
+``intranet_app``
+    The Litestar app, migrated and started (async).
+``intranet_client``
+    A ``litestar.testing.AsyncTestClient`` for it (async).
+
+The fixtures need pytest-asyncio (``pip install intranet-core[test]``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+    from litestar.testing import AsyncTestClient
+
+    from intranet_core.settings import Settings
+
+TEST_DATABASE_ENV = "INTRANET_TEST_DATABASE_URL"
+TEST_SECRET_KEY = "test-secret-key-" + "x" * 32  # noqa: S105 - tests only
+
+
+def test_database_url(tmp_path: Path) -> str:
+    """The database tests use: ``$INTRANET_TEST_DATABASE_URL`` or a SQLite file in ``tmp_path``."""
+    return os.environ.get(TEST_DATABASE_ENV) or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+def make_settings(database_url: str, **sections: Any) -> Settings:
+    """Settings for tests: ``make_settings(url, site={"name": "X"}, plugins={"hello": {...}})``."""
+    from intranet_core.settings import settings_from_dict
+
+    data: dict[str, Any] = {"secret_key": TEST_SECRET_KEY, "database": {"url": database_url}}
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return settings_from_dict(data, source="test settings", environ={})
+
+
+async def reset_database(url: str) -> None:
+    """Empty a PostgreSQL test database (drop and recreate the public schema)."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await connection.close()
+
+
+async def build_app(settings: Settings, plugins: Sequence[Any] = ()) -> Litestar:
+    """An app with the core and exactly ``plugins``, on a freshly migrated database."""
+    from intranet_core.app import create_app
+
+    await reset_database(settings.database.url)
+    app = create_app(settings, plugins=list(plugins))
+    intranet = app.state.intranet
+    await intranet.db.connect()
+    try:
+        await intranet.db.migrate()
+    finally:
+        await intranet.db.close()
+    return app
+
+
+try:
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - fixtures need pytest-asyncio
+    pytest_asyncio = None  # type: ignore[assignment]
+
+
+if pytest_asyncio is not None:
+
+    @pytest.fixture
+    def intranet_plugins() -> list[Any]:
+        """The plugins under test besides the core; override in your conftest."""
+        return []
+
+    @pytest.fixture
+    def intranet_settings(tmp_path: Path) -> Settings:
+        return make_settings(test_database_url(tmp_path))
+
+    @pytest_asyncio.fixture
+    async def intranet_app(intranet_settings: Settings, intranet_plugins: list[Any]) -> Litestar:
+        return await build_app(intranet_settings, intranet_plugins)
+
+    @pytest_asyncio.fixture
+    async def intranet_client(intranet_app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+        from litestar.testing import AsyncTestClient
+
+        async with AsyncTestClient(app=intranet_app) as client:
+            yield client
