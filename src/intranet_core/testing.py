@@ -37,7 +37,7 @@ TEST_DATABASE_ENV = "INTRANET_TEST_DATABASE_URL"
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 32  # noqa: S105 - tests only
 
 
-def test_database_url(tmp_path: Path) -> str:
+def database_url_for_tests(tmp_path: Path) -> str:
     """The database tests use: ``$INTRANET_TEST_DATABASE_URL`` or a SQLite file in ``tmp_path``."""
     return os.environ.get(TEST_DATABASE_ENV) or f"sqlite:///{tmp_path / 'test.sqlite3'}"
 
@@ -98,7 +98,7 @@ if pytest_asyncio is not None:
 
     @pytest.fixture
     def intranet_settings(tmp_path: Path) -> Settings:
-        return make_settings(test_database_url(tmp_path))
+        return make_settings(database_url_for_tests(tmp_path))
 
     @pytest_asyncio.fixture
     async def intranet_app(intranet_settings: Settings, intranet_plugins: list[Any]) -> Litestar:
