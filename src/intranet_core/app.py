@@ -251,6 +251,9 @@ def create_app(
         ),
         state=State({"intranet": intranet}),
         debug=settings.debug,
+        # Litestar's default logging starts a queue-listener thread per app;
+        # uvicorn and the `intranet` command configure logging instead.
+        logging_config=None,
         signature_namespace={"Intranet": Intranet},
     )
     intranet.litestar = app

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from piccolo.columns import Bytea, Real, Varchar
+from piccolo.columns import Bytea, DoublePrecision, Varchar
 from piccolo.table import Table
 
 
@@ -9,4 +9,4 @@ class StoreEntry(Table, tablename="intranet_store"):
     id = Varchar(length=512, primary_key=True)
     value = Bytea()
     # Seconds since the epoch, or NULL for "never".
-    expires_at = Real(null=True, default=None, index=True)
+    expires_at = DoublePrecision(null=True, default=None, index=True)

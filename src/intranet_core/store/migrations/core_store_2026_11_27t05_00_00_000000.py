@@ -1,5 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Bytea, Real, Varchar
+from piccolo.columns.column_types import Bytea, DoublePrecision, Varchar
 
 ID = "2026-11-27T05:00:00:000000"
 VERSION = "1.38.0"
@@ -23,7 +23,7 @@ async def forwards() -> MigrationManager:
     )
     manager.add_column(
         table_class_name="StoreEntry", tablename="intranet_store",
-        column_name="expires_at", db_column_name="expires_at", column_class_name="Real", column_class=Real,
+        column_name="expires_at", db_column_name="expires_at", column_class_name="DoublePrecision", column_class=DoublePrecision,
         params={"default": None, "null": True, "primary_key": False, "unique": False, "index": True},
         schema=None,
     )
