@@ -34,7 +34,7 @@ from intranet_core.plugins import (
     gather,
     plugin_infos,
 )
-from intranet_core.security import security_headers_middleware
+from intranet_core.security import security_headers
 from intranet_core.settings import Settings, load_settings, validate_plugin_settings
 
 CORE_TEMPLATES = Path(__file__).parent / "site" / "templates"
@@ -142,24 +142,26 @@ def static_url(plugin: str, path: str) -> str:
     return f"/static/{plugin}/{path.lstrip('/')}?v={__version__}"
 
 
-def _language_middleware(settings: Settings) -> Any:
-    languages = settings.site.languages
+def request_language(scope: Scope, settings: Settings) -> str:
+    """The reader's language: their choice (cookie), else the browser's, else the site's."""
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    cookie = None
+    for part in headers.get("cookie", "").split(";"):
+        key, _sep, value = part.strip().partition("=")
+        if key == i18n.LANGUAGE_COOKIE:
+            cookie = value
+    return i18n.negotiate(
+        headers.get("accept-language"), cookie, settings.site.languages, settings.site.default_language
+    )
 
+
+def _language_middleware(settings: Settings) -> Any:
     def factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] not in ("http", "websocket"):
                 await app(scope, receive, send)
                 return
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
-            cookie = None
-            for part in headers.get("cookie", "").split(";"):
-                key, _sep, value = part.strip().partition("=")
-                if key == i18n.LANGUAGE_COOKIE:
-                    cookie = value
-            language = i18n.negotiate(
-                headers.get("accept-language"), cookie, languages, settings.site.default_language
-            )
-            token = i18n.set_language(language)
+            token = i18n.set_language(request_language(scope, settings))
             try:
                 await app(scope, receive, send)
             finally:
@@ -193,7 +195,8 @@ def create_app(
     intranet.check_migrations_on_startup = check_migrations
     intranet.load_plugin_settings()
 
-    intranet.db.bind(flatten(intranet.hook.register_piccolo_apps(app=intranet)))
+    # Core apps first: pluggy calls the last registered plugin first.
+    intranet.db.bind(flatten(reversed(intranet.hook.register_piccolo_apps(app=intranet))))
 
     locale_dirs = [i18n.CORE_LOCALE_DIR, *flatten(reversed(intranet.hook.register_translations(app=intranet)))]
     i18n.install(i18n.load_catalogs(locale_dirs, settings.site.languages))
@@ -239,10 +242,8 @@ def create_app(
             cookie_samesite="lax",
             header_name="x-csrftoken",
         ),
-        middleware=[
-            security_headers_middleware(hsts=settings.https),
-            _language_middleware(settings),
-        ],
+        before_send=[security_headers(hsts=settings.https)],
+        middleware=[_language_middleware(settings)],
         openapi_config=OpenAPIConfig(
             title=f"{settings.site.name} API",
             version=__version__,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import graphlib
 import hashlib
 import importlib.util
 import io
@@ -162,10 +161,16 @@ class Database:
                     "which no enabled plugin provides"
                 )
             graph[app.app_name] = deps
-        try:
-            order = list(graphlib.TopologicalSorter(graph).static_order())
-        except graphlib.CycleError as exc:
-            raise ConfigError(f"Piccolo apps depend on each other in a cycle: {exc.args[1]}") from None
+        # Stable: apps keep the order given (the core's first) unless a
+        # dependency must come earlier.
+        order: list[str] = []
+        remaining = list(by_name)
+        while remaining:
+            ready = next((name for name in remaining if graph[name] <= set(order)), None)
+            if ready is None:
+                raise ConfigError(f"Piccolo apps depend on each other in a cycle: {', '.join(remaining)}")
+            order.append(ready)
+            remaining.remove(ready)
         return [by_name[name] for name in order]
 
     async def connect(self) -> None:

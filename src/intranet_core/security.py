@@ -1,10 +1,15 @@
-"""Security headers on every response (Litestar has none built in)."""
+"""Security headers on every response (Litestar has none built in).
+
+Applied through Litestar's ``before_send`` so that they also reach responses
+that never meet a route's middleware: 404s, 405s and static files.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 # No inline script anywhere: scripts are files under /static/.
 CONTENT_SECURITY_POLICY = (
@@ -14,30 +19,20 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def security_headers_middleware(*, hsts: bool) -> type:
-    """An ASGI middleware factory adding the headers; ``hsts`` over https only."""
+def security_headers(*, hsts: bool) -> Any:
+    """A ``before_send`` handler adding the headers; HSTS over https only."""
 
-    def factory(app: ASGIApp) -> ASGIApp:
-        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != ScopeType.HTTP:
-                await app(scope, receive, send)
-                return
+    async def before_send(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 
-            async def send_with_headers(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    headers = MutableScopeHeaders.from_message(message)
-                    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-                    headers.setdefault("X-Content-Type-Options", "nosniff")
-                    headers.setdefault("X-Frame-Options", "DENY")
-                    headers.setdefault("Referrer-Policy", "same-origin")
-                    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-                    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-                    if hsts:
-                        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-                await send(message)
-
-            await app(scope, receive, send_with_headers)
-
-        return middleware
-
-    return factory  # type: ignore[return-value]
+    return before_send

@@ -11,6 +11,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from intranet_core.i18n import gettext as _
+from intranet_core.i18n import set_language
 
 log = logging.getLogger("intranet.errors")
 
@@ -33,6 +34,10 @@ def _wants_html(request: Request[Any, Any, Any]) -> bool:
 
 
 def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # A 404 or 405 never passes the route middleware that sets the language.
+    from intranet_core.app import request_language
+
+    set_language(request_language(request.scope, request.app.state.intranet.settings))
     if isinstance(exc, HTTPException):
         status = exc.status_code
         detail = exc.detail
