@@ -122,7 +122,8 @@ def test_plugins_lists_name_version_enabled_hooks(site: Path, tmp_path: Path) ->
     assert rows["core"][1:3] == ["built-in", "yes"]
     toml = site / "intranet.toml"
     toml.write_text(toml.read_text().replace("disabled = []", 'disabled = ["paint"]'))
-    rows = {line.split()[0]: line.split() for line in run_cli("plugins", cwd=site, site_dir=packages).stdout.splitlines()[1:]}
+    listing = run_cli("plugins", cwd=site, site_dir=packages).stdout
+    rows = {line.split()[0]: line.split() for line in listing.splitlines()[1:]}
     assert rows["paint"][1:] == ["0.0.1", "no", "-"]
 
 
@@ -158,7 +159,7 @@ def wait_for(url: str, process: subprocess.Popen[str], seconds: float = 30) -> b
         if process.poll() is not None:
             raise AssertionError(f"server exited: {process.stderr.read() if process.stderr else ''}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+            with urllib.request.urlopen(url, timeout=2) as response:
                 return bytes(response.read())
         except OSError:
             time.sleep(0.2)

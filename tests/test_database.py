@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import is_postgres
 from litestar import Litestar
 
 from intranet_core.app import create_app
@@ -13,8 +14,6 @@ from intranet_core.errors import ConfigError, PendingMigrationsError
 from intranet_core.store.service import DatabaseStore
 from intranet_core.store.tables import StoreEntry
 from intranet_core.testing import build_app, make_settings, reset_database
-
-from conftest import is_postgres
 
 
 async def test_migrate_applies_every_app_once(intranet_settings: Any) -> None:
@@ -63,7 +62,7 @@ async def test_startup_refuses_pending_migrations(intranet_settings: Any) -> Non
 
 def test_sqlite_memory_and_unknown_urls_are_refused() -> None:
     for url in ("sqlite:///:memory:", "mysql://x/y", "sqlite://relative"):
-        with pytest.raises(ConfigError, match="database.url"):
+        with pytest.raises(ConfigError, match=r"database\.url"):
             create_app(make_settings(url), plugins=[])
 
 

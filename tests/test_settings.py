@@ -35,7 +35,10 @@ def test_file_is_read_and_environment_overrides(tmp_path: Path) -> None:
     ("toml", "message"),
     [
         ("[server]\nport = \"80\"\n", "intranet.toml: server.port: expected integer, got str"),
-        ("[server]\nprot = 80\n", "intranet.toml: server.prot: unknown key (expected one of: host, port, workers, proxy_headers)"),
+        (
+            "[server]\nprot = 80\n",
+            "intranet.toml: server.prot: unknown key (expected one of: host, port, workers, proxy_headers)",
+        ),
         ("debug = 1\n", "intranet.toml: debug: expected boolean (true/false), got int"),
         ("server = 3\n", "intranet.toml: server: expected table, got int"),
         ("colour = 'blue'\n", "intranet.toml: colour: unknown key"),

@@ -24,8 +24,8 @@ from litestar.types import ASGIApp, ControllerRouterHandler, Receive, Scope, Sen
 from intranet_core import __version__, i18n
 from intranet_core.contributions import NavItem, by_order
 from intranet_core.db import Database
-from intranet_core.pages import csrf_field
 from intranet_core.errors import ConfigError, PendingMigrationsError, PluginError
+from intranet_core.pages import csrf_field
 from intranet_core.plugins import (
     PluginInfo,
     build_plugin_manager,
@@ -235,7 +235,7 @@ def create_app(
         on_shutdown=[intranet.on_shutdown],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
         csrf_config=CSRFConfig(
-            secret=settings.secret_key or "debug-only-secret",  # noqa: S106 - refused above unless debug
+            secret=settings.secret_key or "debug-only-secret",
             cookie_name=CSRF_COOKIE,
             cookie_secure=settings.https,
             cookie_httponly=True,

@@ -155,7 +155,8 @@ def check(config: Path | None) -> None:
         for problem in problems:
             click.echo(f"problem: {problem}", err=True)
         raise SystemExit(2)
-    click.echo(f"OK: {settings.source} and {len(intranet.plugins)} plugin(s) are fine; the database is up to date.")
+    count = len(intranet.plugins) if intranet is not None else 0
+    click.echo(f"OK: {settings.source} and {count} plugin(s) are fine; the database is up to date.")
 
 
 @cli.command()
@@ -256,7 +257,9 @@ def demo(directory: Path, host: str, port: int, reset: bool, no_serve: bool) -> 
     config = directory / "intranet.toml"
     if not config.exists():
         config.write_text(
-            render_toml(secret_key=new_secret_key(), database_url=f"sqlite:///{(directory / 'demo.sqlite3').resolve()}"),
+            render_toml(
+                secret_key=new_secret_key(), database_url=f"sqlite:///{(directory / 'demo.sqlite3').resolve()}"
+            ),
             encoding="utf-8",
         )
     settings = load_settings(config, environ={k: v for k, v in os.environ.items() if k != "INTRANET_DATABASE_URL"})
@@ -294,4 +297,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

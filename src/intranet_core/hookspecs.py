@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from intranet_core import hookspec
 
+# mypy: disable-error-code="empty-body"
+
 if TYPE_CHECKING:
     import click
     import jinja2

@@ -107,6 +107,6 @@ def negotiate(accept_language: str | None, cookie: str | None, available: Sequen
 def language_name(code: str) -> str:
     """A language's own name: "Dansk", "English"."""
     try:
-        return Locale.parse(code).get_display_name(code).capitalize()
+        return (Locale.parse(code).get_display_name(code) or code).capitalize()
     except (UnknownLocaleError, ValueError):
         return code

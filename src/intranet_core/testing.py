@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from intranet_core.settings import Settings
 
 TEST_DATABASE_ENV = "INTRANET_TEST_DATABASE_URL"
-TEST_SECRET_KEY = "test-secret-key-" + "x" * 32  # noqa: S105 - tests only
+TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
 
 
 def database_url_for_tests(tmp_path: Path) -> str:
