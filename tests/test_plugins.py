@@ -161,3 +161,23 @@ def test_missing_secret_key_is_refused(tmp_path: Path) -> None:
     settings = settings_from_dict({"database": {"url": f"sqlite:///{tmp_path / 'x.sqlite3'}"}}, environ={})
     with pytest.raises(ConfigError, match="secret_key"):
         create_app(settings, plugins=[])
+
+
+def test_hook_with_an_argument_the_spec_lacks_gives_one_line(settings: Any) -> None:
+    class WrongArgs:
+        @hookimpl
+        def register_routes(self, application: Any) -> list[Any]:
+            return []
+
+    with pytest.raises(PluginError) as caught:
+        build_plugin_manager(settings, plugins=[("wrong", WrongArgs())])
+    message = str(caught.value)
+    assert message.startswith("plugin 'wrong': ")
+    assert "register_routes" in message
+    assert "\n" not in message
+
+
+def test_disabled_plugin_may_keep_its_settings_section(settings: Any) -> None:
+    kept = make_settings(settings.database.url, plugins={"disabled": ["hello"], "hello": {"greeting": "Hej"}})
+    app = create_app(kept)  # installed plugins, as `intranet run` finds them
+    assert not app.state.intranet.pm.has_plugin("hello")

@@ -52,7 +52,10 @@ class Intranet:
         self.settings = settings
         self.pm = pm
         self.hook = pm.hook
-        self.db = Database(settings.database.url, settings.database.pool_size)
+        try:
+            self.db = Database(settings.database.url, settings.database.pool_size)
+        except ConfigError as exc:
+            raise ConfigError(f"{settings.source}: {exc}") from None
         self.jinja: jinja2.Environment | None = None
         self.litestar: Litestar | None = None
         self._plugin_settings: dict[str, msgspec.Struct] = {}
@@ -76,7 +79,8 @@ class Intranet:
                 raise PluginError(f"plugin {name!r}: register_settings must return a msgspec.Struct type")
             self._plugin_settings[name] = validate_plugin_settings(self.settings, name, struct)
             known.add(name)
-        installed = {info.name for info in self.plugins}
+        # A disabled plugin may keep its section for when it is enabled again.
+        installed = {info.name for info in self.plugins if info.enabled}
         for section in self.settings.plugin_sections:
             if section in installed and section not in known:
                 raise ConfigError(

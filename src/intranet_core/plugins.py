@@ -78,7 +78,7 @@ def build_plugin_manager(
     infos: dict[str, PluginInfo] = {}
 
     for name, module in BUILTIN_PLUGINS:
-        pm.register(_load(name, module), name=name)
+        _register(pm, name, _load(name, module))
         infos[name] = PluginInfo(name, module, None, builtin=True, enabled=True)
 
     if plugins is None:
@@ -86,14 +86,14 @@ def build_plugin_manager(
             enabled = settings.is_plugin_enabled(ep.name)
             infos[ep.name] = PluginInfo(ep.name, ep.value, _entry_point_version(ep), False, enabled)
             if enabled:
-                pm.register(_load(ep.name, ep.value), name=ep.name)
+                _register(pm, ep.name, _load(ep.name, ep.value))
     else:
         for spec in plugins:
             name, obj = spec if isinstance(spec, tuple) else (_default_name(spec), spec)
             obj = _load(name, obj)
             if pm.has_plugin(name):
                 raise PluginError(f"plugin {name!r} is registered twice")
-            pm.register(obj, name=name)
+            _register(pm, name, obj)
             infos[name] = PluginInfo(name, getattr(obj, "__name__", repr(obj)), None, False, True)
 
     pm.hook.register_hookspecs(pm=pm)
@@ -102,6 +102,15 @@ def build_plugin_manager(
         _with_hooks(pm, info) for info in infos.values()
     ]
     return pm
+
+
+def _register(pm: pluggy.PluginManager, name: str, plugin: Any) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        # e.g. an argument the hook does not have; pluggy's message spans lines.
+        first_line = str(exc).strip().splitlines()[0]
+        raise PluginError(f"plugin {name!r}: {first_line}") from None
 
 
 def _default_name(obj: Any) -> str:

@@ -126,8 +126,9 @@ def describe_validation_error(
         hint = f" (expected one of: {', '.join(known)})" if known else ""
         return f"{source}: {key}: unknown key{hint}"
     if m := _MSGSPEC_TYPE.match(message):
-        expected = {"object": "table", "array": "list", "str": "string", "int": "integer",
-                    "bool": "boolean (true/false)"}.get(m.group(1), m.group(1))
+        names = {"object": "table", "array": "list", "str": "string", "int": "integer",
+                 "bool": "boolean (true/false)", "float": "number"}
+        expected = " or ".join(names.get(t, t) for t in m.group(1).split(" | ") if t != "null")
         return f"{source}: {_key_path(prefix, m.group(3))}: expected {expected}, got {m.group(2)}"
     m = _MSGSPEC_OTHER.match(message)
     assert m
@@ -166,7 +167,7 @@ def load_settings(
             raise ConfigError(f"{source}: not valid TOML: {exc}") from None
         except OSError as exc:
             raise ConfigError(f"{source}: cannot be read: {exc.strerror}") from None
-    elif require_file or path is not None:
+    elif require_file or path is not None or environ.get("INTRANET_CONFIG"):
         raise ConfigError(f"{source}: no such file (create one with `intranet init`)")
     else:
         source = "defaults"

@@ -11,7 +11,8 @@ gets these fixtures:
     Settings for a throw-away SQLite file in ``tmp_path``, or the PostgreSQL
     in ``$INTRANET_TEST_DATABASE_URL`` (emptied first). Override to change.
 ``intranet_app``
-    The Litestar app, migrated and started (async).
+    The Litestar app on a migrated database (async); ``startup`` hooks run
+    when a client opens it, as ``intranet_client`` does.
 ``intranet_client``
     A ``litestar.testing.AsyncTestClient`` for it (async).
 
