@@ -6,7 +6,6 @@ import asyncio
 import importlib
 import os
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
