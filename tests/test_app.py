@@ -6,10 +6,9 @@ from typing import Any
 
 import pytest
 from litestar import Litestar, get
-from litestar.testing import AsyncTestClient
 
 from intranet_core import Widget, hookimpl
-from intranet_core.testing import build_app, make_settings
+from intranet_core.testing import build_app, client_for, make_settings
 
 HTML = {"accept": "text/html"}
 
@@ -83,7 +82,7 @@ async def test_security_headers_on_pages_static_and_errors(intranet_client: Any)
 async def test_hsts_and_secure_cookies_over_https(tmp_path: Path) -> None:
     settings = make_settings(f"sqlite:///{tmp_path / 'x.sqlite3'}", site={"base_url": "https://intranet.example.org"})
     app = await build_app(settings)
-    async with AsyncTestClient(app=app, base_url="https://intranet.example.org") as client:
+    async with client_for(app, base_url="https://intranet.example.org") as client:
         response = await client.get("/", headers=HTML)
         assert response.headers["strict-transport-security"].startswith("max-age=")
         assert "secure" in response.headers["set-cookie"].lower()
@@ -110,7 +109,7 @@ async def test_unhandled_error_shows_no_internals(tmp_path: Path) -> None:
             return [boom]
 
     app = await build_app(make_settings(f"sqlite:///{tmp_path / 'x.sqlite3'}"), plugins=[("boom", Boom())])
-    async with AsyncTestClient(app=app) as client:
+    async with client_for(app) as client:
         for headers in (HTML, {"accept": "application/json"}):
             response = await client.get("/boom", headers=headers)
             assert response.status_code == 500
@@ -167,7 +166,7 @@ async def test_templates_site_then_plugins_then_core(template_root: Path) -> Non
         site={"templates_dir": str(template_root / "site_templates"), "name": "Kontoret <3"},
     )
     app: Litestar = await build_app(settings, plugins=[("tpl", TemplatePlugin(template_root))])
-    async with AsyncTestClient(app=app) as client:
+    async with client_for(app) as client:
         page = await client.get("/", headers=HTML)
         html = page.text
         assert '<span id="site-banner">Our banner</span>' in html

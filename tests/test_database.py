@@ -13,7 +13,7 @@ from intranet_core.app import create_app
 from intranet_core.errors import ConfigError, PendingMigrationsError
 from intranet_core.store.service import DatabaseStore
 from intranet_core.store.tables import StoreEntry
-from intranet_core.testing import build_app, make_settings, reset_database
+from intranet_core.testing import build_app, client_for, make_settings, reset_database
 
 
 async def test_migrate_applies_every_app_once(intranet_settings: Any) -> None:
@@ -152,11 +152,10 @@ async def test_healthz_reports_database(intranet_client: Any) -> None:
 
 
 async def test_healthz_reports_an_unreachable_database(tmp_path: Path) -> None:
-    from litestar.testing import AsyncTestClient
 
     settings = make_settings(f"sqlite:///{tmp_path / 'h.sqlite3'}")
     app = await build_app(settings)
-    async with AsyncTestClient(app=app) as client:
+    async with client_for(app) as client:
         (tmp_path / "h.sqlite3").unlink()
         (tmp_path / "h.sqlite3").mkdir()  # the file is gone: queries fail
         await app.state.intranet.db.close()

@@ -18,22 +18,28 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
+import intranet_hello
+import intranet_hello.plugin
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from intranet_hello.migrations import hello_2026_11_27t06_00_00_000000 as first_migration
+from intranet_hello.settings import HelloSettings
+from intranet_hello.tables import HelloVisit
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
-import intranet_hello
-import intranet_hello.plugin
 from intranet_core.app import create_app
 from intranet_core.demo import load_demo
 from intranet_core.errors import ConfigError
 from intranet_core.settings import Settings
-from intranet_core.testing import TEST_SECRET_KEY, database_url_for_tests, make_settings, reset_database
-from intranet_hello.migrations import hello_2026_11_27t06_00_00_000000 as first_migration
-from intranet_hello.settings import HelloSettings
-from intranet_hello.tables import HelloVisit
+from intranet_core.testing import (
+    TEST_SECRET_KEY,
+    client_for,
+    database_url_for_tests,
+    make_settings,
+    reset_database,
+)
 
 PACKAGE_DIR = Path(intranet_hello.__file__).parent
 INTRANET = Path(sys.executable).parent / "intranet"
@@ -52,7 +58,7 @@ HOOKS = {
     "register_translations",
 }
 
-Client = AsyncTestClient[Litestar]
+Client = httpx.AsyncClient
 
 
 @pytest.fixture
@@ -65,14 +71,20 @@ def intranet_settings(tmp_path: Path) -> Settings:
     return make_settings(database_url_for_tests(tmp_path), plugins={"hello": {"greeting": "Hej"}})
 
 
-# --- helpers ------------------------------------------------------------------------
+# --- helpers --------------------------------------------------------------------------
 
 
 def run_intranet(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The installed ``intranet`` command, as an administrator would run it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INTRANET_", "PICCOLO_"))}
-    return subprocess.run(  # noqa: S603 - our own script
-        [str(INTRANET), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+    return subprocess.run(
+        [str(INTRANET), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -102,26 +114,27 @@ def nav_links(page: str) -> list[tuple[str, str]]:
     """(href, label) of each link in the site navigation, in page order."""
     nav = re.search(r'<nav class="site-nav".*?</nav>', page, re.S)
     assert nav, "the page has no site navigation"
-    return [(href, html.unescape(label)) for href, label in re.findall(r'<a href="([^"]+)"[^>]*>([^<]*)</a>', nav.group(0))]
+    return [
+        (href, html.unescape(label))
+        for href, label in re.findall(r'<a href="([^"]+)"[^>]*>([^<]*)</a>', nav.group(0))
+    ]
 
 
 async def db(query: Any) -> Any:
-    """Run a Piccolo query from the test itself while ``intranet_client`` is open.
+    """Run a Piccolo query from the test itself, beside ``intranet_client``.
 
-    The client serves the app (and the connection pool its start-up opened) on
-    an event loop of its own, in another thread; an asyncpg pool must not be
-    used from a second loop. ``in_pool=False`` gives the query its own
-    connection on the test's loop (SQLite pools per thread and ignores it).
+    The client serves the app on the test's own event loop, so the query
+    shares the site's connection pool.
     """
-    return await query.run(in_pool=False)
+    return await query.run()
 
 
 async def visit_names() -> list[str]:
-    rows = await db(HelloVisit.select(HelloVisit.name).order_by(HelloVisit.id))
+    rows = await db(HelloVisit.select(HelloVisit.name).order_by(HelloVisit._meta.primary_key))
     return [row["name"] for row in rows]
 
 
-# --- the plugin as installed ---------------------------------------------------------
+# --- the plugin as installed ----------------------------------------------------------
 
 
 def test_plugins_command_lists_hello_with_version_and_hooks(tmp_path: Path) -> None:
@@ -147,9 +160,9 @@ def test_hello_visits_command(tmp_path: Path) -> None:
     assert "hello-visits" in run_intranet("--help", cwd=tmp_path).stdout
 
     # Before `intranet migrate`: one clear line, exit status 1.
+    database = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     (tmp_path / "intranet.toml").write_text(
-        f'secret_key = "{TEST_SECRET_KEY}"\n[database]\nurl = "sqlite:///{tmp_path / "fresh.sqlite3"}"\n',
-        encoding="utf-8",
+        f'secret_key = "{TEST_SECRET_KEY}"\n[database]\nurl = "{database}"\n', encoding="utf-8"
     )
     result = run_intranet("hello-visits", cwd=tmp_path)
     assert result.returncode == 1
@@ -164,7 +177,10 @@ def test_hello_visits_command(tmp_path: Path) -> None:
     result = run_intranet("demo", "--no-serve", "--dir", "demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     result = run_intranet("hello-visits", "--config", "demo/intranet.toml", cwd=tmp_path)
-    assert (result.returncode, result.stdout) == (0, f"{len(intranet_hello.plugin.DEMO_VISITORS)}\n"), result.stderr
+    assert (result.returncode, result.stdout) == (
+        0,
+        f"{len(intranet_hello.plugin.DEMO_VISITORS)}\n",
+    ), result.stderr
 
 
 def test_disabled_plugin_adds_no_command(tmp_path: Path) -> None:
@@ -174,12 +190,24 @@ def test_disabled_plugin_adds_no_command(tmp_path: Path) -> None:
     assert "hello-visits" not in result.stdout
     assert run_intranet("hello-visits", cwd=tmp_path).returncode != 0
 
+    # With --config, the command list follows that file.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "off.toml").write_text(
+        f'secret_key = "{TEST_SECRET_KEY}"\n[plugins]\ndisabled = ["hello"]\n', encoding="utf-8"
+    )
+    result = run_intranet("hello-visits", "--config", "off.toml", cwd=elsewhere)
+    assert result.returncode == 2
+    assert "No such command 'hello-visits'" in result.stderr
 
-# --- settings ---------------------------------------------------------------------------
+
+# --- settings -------------------------------------------------------------------------
 
 
 def test_settings_default_when_section_absent(tmp_path: Path) -> None:
-    app = create_app(make_settings(database_url_for_tests(tmp_path)), plugins=[intranet_hello.plugin])
+    app = create_app(
+        make_settings(database_url_for_tests(tmp_path)), plugins=[intranet_hello.plugin]
+    )
     assert app.state.intranet.plugin_settings("hello") == HelloSettings(greeting="Hello")
 
 
@@ -196,38 +224,40 @@ def test_wrong_type_in_settings_names_the_key(tmp_path: Path) -> None:
 
 
 def test_unknown_key_in_settings_is_reported(tmp_path: Path) -> None:
-    settings = make_settings(database_url_for_tests(tmp_path), plugins={"hello": {"greting": "Hej"}})
+    settings = make_settings(
+        database_url_for_tests(tmp_path), plugins={"hello": {"greting": "Hej"}}
+    )
     with pytest.raises(ConfigError) as error:
         create_app(settings, plugins=[intranet_hello.plugin])
-    assert str(error.value) == "test settings: plugins.hello.greting: unknown key (expected one of: greeting)"
+    assert (
+        str(error.value)
+        == "test settings: plugins.hello.greting: unknown key (expected one of: greeting)"
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ConfigError,
-    reason="core: Intranet.load_plugin_settings counts disabled plugins as installed, so their "
-    "[plugins.<name>] section is refused with 'takes no settings'",
-)
 def test_disabled_plugin_may_keep_its_settings_section(tmp_path: Path) -> None:
     # An administrator switches the plugin off for a while, keeping its settings for later.
     settings = make_settings(
-        database_url_for_tests(tmp_path), plugins={"disabled": ["hello"], "hello": {"greeting": "Hej"}}
+        database_url_for_tests(tmp_path),
+        plugins={"disabled": ["hello"], "hello": {"greeting": "Hej"}},
     )
     app = create_app(settings)  # installed plugins, as `intranet run` finds them
     assert "hello" not in {info.name for info in app.state.intranet.plugins if info.enabled}
 
 
-# --- the migration -------------------------------------------------------------------------
+# --- the migration --------------------------------------------------------------------
 
 
-async def test_migration_creates_the_table_once(intranet_settings: Settings, intranet_plugins: list[Any]) -> None:
+async def test_migration_creates_the_table_once(
+    intranet_settings: Settings, intranet_plugins: list[Any]
+) -> None:
     await reset_database(intranet_settings.database.url)
-    db = create_app(intranet_settings, plugins=intranet_plugins).state.intranet.db
-    await db.connect()
+    database = create_app(intranet_settings, plugins=intranet_plugins).state.intranet.db
+    await database.connect()
     try:
         migration = f"hello:{first_migration.ID}"
-        assert migration in await db.pending_migrations()
-        assert migration in await db.migrate()
+        assert migration in await database.pending_migrations()
+        assert migration in await database.migrate()
 
         assert await HelloVisit.table_exists().run()
         rows = await HelloVisit.raw("SELECT COUNT(*) AS n FROM hello_visit").run()
@@ -236,16 +266,19 @@ async def test_migration_creates_the_table_once(intranet_settings: Settings, int
         row = await HelloVisit.select().first().run()
         assert row["name"] == "Ida"
         assert isinstance(row["id"], int)
-        assert isinstance(row["created_at"], datetime.datetime) and row["created_at"].tzinfo is not None
+        assert (
+            isinstance(row["created_at"], datetime.datetime)
+            and row["created_at"].tzinfo is not None
+        )
 
-        assert await db.migrate() == []
-        assert await db.pending_migrations() == []
+        assert await database.migrate() == []  # a second run applies nothing
+        assert await database.pending_migrations() == []
         assert await HelloVisit.count().run() == 1
     finally:
-        await db.close()
+        await database.close()
 
 
-# --- pages --------------------------------------------------------------------------------------
+# --- pages ----------------------------------------------------------------------------
 
 
 async def test_hello_page_shows_greeting_from_settings(intranet_client: Client) -> None:
@@ -292,7 +325,7 @@ async def test_unknown_static_file_is_404(intranet_client: Client) -> None:
     assert response.status_code == 404
 
 
-# --- the form ------------------------------------------------------------------------------------
+# --- the form -------------------------------------------------------------------------
 
 
 async def test_post_without_csrf_token_is_refused(intranet_client: Client) -> None:
@@ -328,20 +361,27 @@ async def test_post_with_token_stores_visit_and_redirects(intranet_client: Clien
 async def test_longest_name_is_accepted(intranet_client: Client) -> None:
     token = await get_token(intranet_client)
     name = "Å" * 100
-    response = await intranet_client.post("/hello", data={"name": name, "_csrf_token": token}, follow_redirects=False)
+    response = await intranet_client.post(
+        "/hello", data={"name": name, "_csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303
     assert await visit_names() == [name]
 
 
-@pytest.mark.parametrize("name", ["", "   ", "x" * 101, None], ids=["empty", "blank", "101-chars", "missing"])
-async def test_bad_name_gives_400_with_message_and_writes_nothing(intranet_client: Client, name: str | None) -> None:
+@pytest.mark.parametrize(
+    "name", ["", "   ", "x" * 101, None], ids=["empty", "blank", "101-chars", "missing"]
+)
+async def test_bad_name_gives_400_with_message_and_writes_nothing(
+    intranet_client: Client, name: str | None
+) -> None:
     token = await get_token(intranet_client)
     data = {"_csrf_token": token} if name is None else {"name": name, "_csrf_token": token}
     response = await intranet_client.post("/hello", data=data, headers=EN, follow_redirects=False)
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
-    assert '<p id="hello-name-error" class="hello-error" role="alert">Enter a name of 1 to 100 characters.</p>' in page
+    message = "Enter a name of 1 to 100 characters."
+    assert f'<p id="hello-name-error" class="hello-error" role="alert">{message}</p>' in page
     assert 'aria-invalid="true"' in page
     assert csrf_token_in(page)  # the form comes back, ready to send again
     if name and name.strip():
@@ -357,7 +397,7 @@ async def test_names_are_escaped(intranet_client: Client) -> None:
     assert "<b>Ida</b>" not in page
 
 
-# --- Danish ----------------------------------------------------------------------------------------
+# --- Danish ---------------------------------------------------------------------------
 
 
 async def test_danish_pages(intranet_client: Client) -> None:
@@ -365,14 +405,21 @@ async def test_danish_pages(intranet_client: Client) -> None:
     assert '<html lang="da">' in page
     assert "<title>Hej · Intranet</title>" in page
     assert ("/hello", "Hej") in nav_links(page)
-    for text in ("Skriv dit navn for at vise, at du har været her.", "Dit navn", "Sig hej",
-                 "Seneste besøgende", "Ingen har sagt hej endnu."):
+    for text in (
+        "Skriv dit navn for at vise, at du har været her.",
+        "Dit navn",
+        "Sig hej",
+        "Seneste besøgende",
+        "Ingen har sagt hej endnu.",
+    ):
         assert text in page
     for text in ("Your name", "Say hello", "Latest visitors", "No one has said hello yet."):
         assert text not in page
 
     token = csrf_token_in(page)
-    response = await intranet_client.post("/hello", data={"name": "", "_csrf_token": token}, headers=DA)
+    response = await intranet_client.post(
+        "/hello", data={"name": "", "_csrf_token": token}, headers=DA
+    )
     assert response.status_code == 400
     assert "Skriv et navn på 1 til 100 tegn." in response.text
 
@@ -393,7 +440,8 @@ def test_catalogs_translate_every_string_the_plugin_shows() -> None:
     assert "Hello" in extracted and len(extracted) >= 10
 
     for language in ("da", "en"):
-        with (PACKAGE_DIR / "locale" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        po = PACKAGE_DIR / "locale" / language / "LC_MESSAGES" / "messages.po"
+        with po.open("rb") as handle:
             catalog = read_po(handle, locale=language)
         ids = {message.id for message in catalog if message.id}
         assert ids == extracted, f"{language}: missing {extracted - ids}, unused {ids - extracted}"
@@ -404,7 +452,7 @@ def test_catalogs_translate_every_string_the_plugin_shows() -> None:
                 assert not message.fuzzy, f"{language}: {message.id!r} is fuzzy"
 
 
-# --- demo data ----------------------------------------------------------------------------------
+# --- demo data ------------------------------------------------------------------------
 
 
 async def test_demo_data(intranet_app: Litestar) -> None:
@@ -419,8 +467,8 @@ async def test_demo_data(intranet_app: Litestar) -> None:
     finally:
         await intranet.db.close()
 
-    async with AsyncTestClient(app=intranet_app) as client:
+    async with client_for(intranet_app) as client:
         page = (await client.get("/hello", headers=DA)).text
     shown = re.findall(r'<span class="hello-visit-name">([^<]+)</span>', page)
     assert shown == list(reversed(intranet_hello.plugin.DEMO_VISITORS))  # newest first
-    assert "for 7 timer siden" in page
+    assert "for 6 timer siden" in page

@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,7 @@ class IntranetGroup(click.Group):
     """Adds plugins' commands, and turns configuration errors into one line and exit 2."""
 
     _plugins_loaded = False
+    _plugin_error: str | None = None
 
     def _load_plugin_commands(self) -> None:
         if self._plugins_loaded:
@@ -37,10 +39,11 @@ class IntranetGroup(click.Group):
         try:
             from intranet_core.plugins import build_plugin_manager
 
-            pm = build_plugin_manager(load_settings())
+            pm = build_plugin_manager(load_settings(_config_from_argv(sys.argv[1:])))
             pm.hook.register_commands(cli=self)
-        except ConfigError:
-            pass  # the command that runs reports it; --help must still work
+        except ConfigError as exc:
+            # Built-in commands report it themselves; --help must still work.
+            self._plugin_error = str(exc)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()
@@ -51,6 +54,8 @@ class IntranetGroup(click.Group):
         if command is None:
             self._load_plugin_commands()
             command = super().get_command(ctx, name)
+        if command is None and self._plugin_error:
+            fail(f"{self._plugin_error} (so plugin commands such as {name!r} are unavailable)")
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -60,6 +65,16 @@ class IntranetGroup(click.Group):
             fail(str(exc), exc.exit_code)
         except PendingMigrationsError as exc:
             fail(str(exc), 1)
+
+
+def _config_from_argv(argv: list[str]) -> Path | None:
+    """The ``--config`` a sub-command was given: plugin commands follow the same file."""
+    for index, arg in enumerate(argv):
+        if arg in ("-c", "--config") and index + 1 < len(argv):
+            return Path(argv[index + 1])
+        if arg.startswith("--config="):
+            return Path(arg.split("=", 1)[1])
+    return None
 
 
 @click.group(cls=IntranetGroup, context_settings={"help_option_names": ["-h", "--help"]})

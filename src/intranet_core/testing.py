@@ -14,23 +14,26 @@ gets these fixtures:
     The Litestar app on a migrated database (async); ``startup`` hooks run
     when a client opens it, as ``intranet_client`` does.
 ``intranet_client``
-    A ``litestar.testing.AsyncTestClient`` for it (async).
+    An ``httpx.AsyncClient`` for it, on the test's own event loop (async);
+    :func:`client_for` gives one for any app.
 
 The fixtures need pytest-asyncio (``pip install intranet-core[test]``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import os
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 
 if TYPE_CHECKING:
     from litestar import Litestar
-    from litestar.testing import AsyncTestClient
 
     from intranet_core.settings import Settings
 
@@ -84,6 +87,35 @@ async def build_app(settings: Settings, plugins: Sequence[Any] = ()) -> Litestar
     return app
 
 
+@contextlib.asynccontextmanager
+async def client_for(app: Litestar, base_url: str = "http://testserver.local") -> AsyncIterator[httpx.AsyncClient]:
+    """Start ``app`` and give an HTTP client for it, both on the caller's event loop.
+
+    (Litestar's ``AsyncTestClient`` serves from another thread and loop, so a
+    test's own queries would share a PostgreSQL pool across loops.)
+    """
+    # The start-up and shut-down hooks are called directly: Litestar's
+    # lifespan() holds an anyio task group, which a pytest fixture cannot
+    # enter in one task and leave in another.
+    for hook in app.on_startup:
+        await _call(hook, app)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+            base_url=base_url, follow_redirects=False
+        ) as client:
+            yield client
+    finally:
+        for hook in reversed(app.on_shutdown):
+            await _call(hook, app)
+
+
+async def _call(hook: Any, app: Litestar) -> None:
+    result = hook(app) if inspect.signature(hook).parameters else hook()
+    if inspect.isawaitable(result):
+        await result
+
+
 try:
     import pytest_asyncio
 except ImportError:  # pragma: no cover - fixtures need pytest-asyncio
@@ -106,8 +138,6 @@ if pytest_asyncio is not None:
         return await build_app(intranet_settings, intranet_plugins)
 
     @pytest_asyncio.fixture
-    async def intranet_client(intranet_app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-        from litestar.testing import AsyncTestClient
-
-        async with AsyncTestClient(app=intranet_app) as client:
+    async def intranet_client(intranet_app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+        async with client_for(intranet_app) as client:
             yield client
