@@ -15,6 +15,9 @@ from intranet_core.store.service import DatabaseStore
 from intranet_core.store.tables import StoreEntry
 from intranet_core.testing import build_app, client_for, make_settings, reset_database
 
+# In dependency order; apps without dependencies keep the order they were given.
+CORE_APPS = ["core_store", "core_people", "core_auth", "core_permissions", "core_audit"]
+
 
 async def test_migrate_applies_every_app_once(intranet_settings: Any) -> None:
     await reset_database(intranet_settings.database.url)
@@ -23,7 +26,7 @@ async def test_migrate_applies_every_app_once(intranet_settings: Any) -> None:
     await db.connect()
     try:
         pending = await db.pending_migrations()
-        assert pending == ["core_store:2026-11-27T05:00:00:000000"]
+        assert [name.split(":")[0] for name in pending] == CORE_APPS
         assert await db.migrate() == pending
         assert await db.pending_migrations() == []
         assert await db.migrate() == []  # idempotent
@@ -50,13 +53,13 @@ async def test_concurrent_migrations_do_not_race(intranet_settings: Any) -> None
         errors = [e for e in errors if "locked" not in str(e) and "already exists" not in str(e)]
     assert errors == []
     applied = [name for r in results if isinstance(r, list) for name in r]
-    assert applied == ["core_store:2026-11-27T05:00:00:000000"]
+    assert [name.split(":")[0] for name in applied] == CORE_APPS
 
 
 async def test_startup_refuses_pending_migrations(intranet_settings: Any) -> None:
     await reset_database(intranet_settings.database.url)
     app = create_app(intranet_settings, plugins=[])
-    with pytest.raises(PendingMigrationsError, match=r"1 migration\(s\) pending: core_store:"):
+    with pytest.raises(PendingMigrationsError, match=r"5 migration\(s\) pending: core_store:"):
         await app.state.intranet.on_startup()
 
 

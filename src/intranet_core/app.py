@@ -14,6 +14,7 @@ from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie, State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -22,7 +23,9 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, ControllerRouterHandler, Receive, Scope, Send
 
 from intranet_core import __version__, i18n
-from intranet_core.contributions import NavItem, by_order
+from intranet_core.auth.middleware import AuthenticationMiddleware
+from intranet_core.auth.sessions import SESSION_STORE, HashedKeyStore, session_config
+from intranet_core.contributions import NavItem, Permission, by_order
 from intranet_core.db import Database
 from intranet_core.errors import ConfigError, PendingMigrationsError, PluginError
 from intranet_core.pages import csrf_field
@@ -38,6 +41,7 @@ from intranet_core.security import security_headers
 from intranet_core.settings import Settings, load_settings, validate_plugin_settings
 
 CORE_TEMPLATES = Path(__file__).parent / "site" / "templates"
+ROLE_LABELS = {"admin": "Administrator", "editor": "Editor", "hr": "HR"}
 CSRF_COOKIE = "intranet_csrf"
 
 
@@ -88,7 +92,19 @@ class Intranet:
                 )
 
     async def nav_items(self, request: Request[Any, Any, Any]) -> list[NavItem]:
-        return by_order(await gather(self.hook.register_nav_items(app=self, request=request)))
+        user = request.scope.get("user") if request is not None else None
+        return by_order(await gather(self.hook.register_nav_items(app=self, request=request, user=user)))
+
+    def permissions(self) -> list[Permission]:
+        return flatten(self.hook.register_permissions(app=self))
+
+    async def migrate(self) -> list[str]:
+        """Apply pending migrations, then create the built-in roles (idempotent)."""
+        from intranet_core.permissions.service import sync_roles
+
+        applied = await self.db.migrate()
+        await sync_roles(self.permissions(), labels=ROLE_LABELS)
+        return applied
 
     async def on_startup(self) -> None:
         await self.db.connect()
@@ -147,7 +163,10 @@ def static_url(plugin: str, path: str) -> str:
 
 
 def request_language(scope: Scope, settings: Settings) -> str:
-    """The reader's language: their choice (cookie), else the browser's, else the site's."""
+    """The reader's language: their profile's, their choice (cookie), the browser's, the site's."""
+    user = scope.get("user")
+    if user is not None and getattr(user, "language", None) in settings.site.languages:
+        return str(user.language)
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
     cookie = None
     for part in headers.get("cookie", "").split(";"):
@@ -245,9 +264,16 @@ def create_app(
             cookie_httponly=True,
             cookie_samesite="lax",
             header_name="x-csrftoken",
+            # /api/ accepts bearer tokens only (no cookies), so no CSRF there.
+            exclude=["^/api/"],
         ),
         before_send=[security_headers(hsts=settings.https)],
-        middleware=[_language_middleware(settings)],
+        stores={SESSION_STORE: HashedKeyStore(SESSION_STORE)},
+        middleware=[
+            session_config(settings).middleware,
+            DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/", "^/healthz$", "^/schema"]),
+            _language_middleware(settings),
+        ],
         openapi_config=OpenAPIConfig(
             title=f"{settings.site.name} API",
             version=__version__,

@@ -181,7 +181,7 @@ def migrate(config: Path | None, check_only: bool) -> None:
     intranet = load_app(_settings(config))
 
     async def work(i: Any) -> list[str]:
-        return await (i.db.pending_migrations() if check_only else i.db.migrate())
+        return await (i.db.pending_migrations() if check_only else i.migrate())
 
     names = _run(_with_db(intranet, work))
     if check_only:
@@ -282,7 +282,7 @@ def demo(directory: Path, host: str, port: int, reset: bool, no_serve: bool) -> 
     async def prepare(i: Any) -> tuple[bool, list[str]]:
         from intranet_core.demo import load_demo, loaded_lines
 
-        await i.db.migrate()
+        await i.migrate()
         lines = await loaded_lines(i)
         if lines is not None:
             return False, lines

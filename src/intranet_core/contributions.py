@@ -35,6 +35,28 @@ class Widget(msgspec.Struct, frozen=True, kw_only=True):
     order: int = 100
 
 
+class Permission(msgspec.Struct, frozen=True, kw_only=True):
+    """Something a role may allow: ``feed.publish``, ``workgroups.create``.
+
+    ``default_roles`` names the built-in roles that hold it from the start
+    (created if missing): ``"editor"``, ``"hr"``, ... The ``admin`` role holds
+    every permission.
+    """
+
+    name: str
+    label: str
+    default_roles: tuple[str, ...] = ()
+
+
+class SignInMethod(msgspec.Struct, frozen=True, kw_only=True):
+    """Another way to sign in, shown on the sign-in page (OpenID Connect, SAML)."""
+
+    name: str
+    label: str
+    href: str
+    order: int = 100
+
+
 def by_order(items: list[Any]) -> list[Any]:
     """Sort contributions by their explicit ``order``, then by label/title."""
     return sorted(items, key=lambda i: (i.order, getattr(i, "label", getattr(i, "title", ""))))

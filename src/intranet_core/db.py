@@ -81,16 +81,46 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def _run_in_new_connection(
         self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
     ) -> Any:
-        async with self._borrow() as connection, connection.execute(query, args or []) as cursor:
-            rows = await cursor.fetchall()
-            await connection.commit()
-            return rows
+        # Autocommit connections (isolation_level=None): no commit round trip.
+        async with self._borrow() as connection:
+            return await connection.execute_fetchall(query, args or [])
 
     async def close(self) -> None:
         connections, self._all, self._idle = self._all, [], []
         for connection in connections:
             await connection.close()
         self._available = None
+
+
+def tables_migration(
+    migration_id: str,
+    app_name: str,
+    description: str,
+    tables: Sequence[type[Any]],
+    statements: Sequence[str | dict[str, str]] = (),
+) -> MigrationManager:
+    """A migration that creates ``tables`` (frozen copies, defined in the migration file).
+
+    Piccolo writes the DDL for each engine, indexes included. ``statements``
+    run afterwards: plain SQL for both engines, or ``{"sqlite": ..., "postgres": ...}``
+    (composite unique indexes, for example, which SQLite can only create
+    with a new table or ``CREATE UNIQUE INDEX``).
+    """
+    manager = MigrationManager(migration_id=migration_id, app_name=app_name, description=description)
+
+    async def create() -> None:
+        engine = piccolo_conf.DB
+        for table in tables:
+            # The module (and its classes) may outlive one database: rebind.
+            table._meta.db = engine
+            await table.create_table(if_not_exists=True).run()
+        for statement in statements:
+            sql = statement if isinstance(statement, str) else statement.get(engine.engine_type)
+            if sql:
+                await engine.run_ddl(sql)
+
+    manager.add_raw(create)
+    return manager
 
 
 def engine_from_url(url: str, pool_size: int = 10) -> Engine:

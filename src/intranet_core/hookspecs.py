@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from piccolo.conf.apps import AppConfig
 
     from intranet_core.app import Intranet
-    from intranet_core.contributions import NavItem, Widget
+    from intranet_core.contributions import NavItem, Permission, SignInMethod, Widget
+    from intranet_core.people.models import PersonInfo
 
 
 # --- Plugin manager set-up -------------------------------------------------
@@ -142,6 +143,32 @@ def register_translations(app: Intranet) -> list[Path]:
 
 
 @hookspec
+def register_permissions(app: Intranet) -> list[Permission]:
+    """Declare the permissions this plugin checks.
+
+    :returns: a list of :class:`intranet_core.contributions.Permission`, named
+        ``<plugin>.<verb>`` (``workgroups.create``). ``default_roles`` name the
+        built-in roles that hold the permission from the start; they are
+        created by ``intranet migrate`` if missing. The ``admin`` role holds
+        every permission.
+    Sync only. Called at start-up and by ``intranet migrate``.
+    """
+
+
+@hookspec
+def register_sign_in_methods(app: Intranet) -> list[SignInMethod]:
+    """Offer other ways to sign in (OpenID Connect, SAML) on the sign-in page.
+
+    :returns: a list of :class:`intranet_core.contributions.SignInMethod`
+        whose ``href`` starts the plugin's own flow. When that flow has found
+        the person, it calls ``intranet_core.auth.sessions.sign_in(request,
+        person_id, method=...)``, which starts a session exactly as a password
+        does.
+    Sync only. Called when the sign-in page is rendered.
+    """
+
+
+@hookspec
 def prepare_jinja_environment(app: Intranet, env: jinja2.Environment) -> None:
     """Adjust the Jinja environment: add filters, globals or tests.
 
@@ -177,11 +204,14 @@ def shutdown(app: Intranet) -> None:
 
 
 @hookspec
-def register_nav_items(app: Intranet, request: Request[Any, Any, Any]) -> list[NavItem]:
+def register_nav_items(
+    app: Intranet, request: Request[Any, Any, Any], user: PersonInfo | None
+) -> list[NavItem]:
     """Add entries to the site navigation.
 
-    :param request: the request being served; use it to show an item only to
-        those it concerns.
+    :param request: the request being served.
+    :param user: the signed-in person, or ``None``; show an item only to
+        those it concerns (``await app.permissions.may(user.id, ...)``).
     :returns: a list of :class:`intranet_core.contributions.NavItem`, shown
         sorted by ``order``. May be async.
     Called on every page render.
@@ -189,13 +219,51 @@ def register_nav_items(app: Intranet, request: Request[Any, Any, Any]) -> list[N
 
 
 @hookspec
-def register_front_page_widgets(app: Intranet, request: Request[Any, Any, Any]) -> list[Widget]:
+def register_front_page_widgets(
+    app: Intranet, request: Request[Any, Any, Any], user: PersonInfo | None
+) -> list[Widget]:
     """Add boxes to the front page.
 
     :param request: the request being served.
+    :param user: the signed-in person, or ``None``.
     :returns: a list of :class:`intranet_core.contributions.Widget`, shown
         sorted by ``order``. May be async.
     Called when the front page is rendered.
+    """
+
+
+# --- Events: after the fact -------------------------------------------------
+
+
+@hookspec
+def person_created(app: Intranet, person: PersonInfo) -> None:
+    """A person was created (by an admin, an import or a directory sync).
+
+    :param person: the new person, as stored.
+    :returns: nothing. May be async.
+    Called after the transaction that created the person has committed.
+    """
+
+
+@hookspec
+def person_updated(app: Intranet, person: PersonInfo, changes: dict[str, Any]) -> None:
+    """A person's record changed.
+
+    :param person: the person as stored now.
+    :param changes: the changed fields, each mapped to its old value.
+    :returns: nothing. May be async.
+    Called after the change has committed; not called for deactivation
+    (see ``person_deactivated``).
+    """
+
+
+@hookspec
+def person_deactivated(app: Intranet, person: PersonInfo) -> None:
+    """A person was deactivated: their sessions and tokens have ended.
+
+    :param person: the person as stored now (``active`` is false).
+    :returns: nothing. May be async.
+    Called after the change has committed.
     """
 
 

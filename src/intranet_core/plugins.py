@@ -25,6 +25,10 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("core", "intranet_core.site.plugin"),
     ("core.health", "intranet_core.health.plugin"),
     ("core.store", "intranet_core.store.plugin"),
+    ("core.people", "intranet_core.people.plugin"),
+    ("core.auth", "intranet_core.auth.plugin"),
+    ("core.permissions", "intranet_core.permissions.plugin"),
+    ("core.audit", "intranet_core.audit.plugin"),
 )
 
 

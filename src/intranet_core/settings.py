@@ -63,6 +63,33 @@ class SiteSettings(_Section):
     """The public address, e.g. ``https://intranet.example.org``; https turns on HSTS and Secure cookies."""
 
 
+class AuthSettings(_Section):
+    idle_timeout_minutes: int = 480
+    """A session unused this long ends (8 hours)."""
+    absolute_timeout_hours: int = 168
+    """A session ends this long after sign-in, used or not (7 days)."""
+    max_failures_per_account: int = 10
+    """Failed sign-ins per e-mail address within the window before it is throttled."""
+    max_failures_per_address: int = 50
+    """Failed sign-ins per client address within the window before it is throttled."""
+    failure_window_minutes: int = 15
+    password_reset_minutes: int = 60
+    """How long a password-reset link works."""
+    min_password_length: int = 8
+
+
+class MailSettings(_Section):
+    host: str = "localhost"
+    port: int = 25
+    username: str = ""
+    password: str = ""
+    """Prefer INTRANET_MAIL_PASSWORD to writing it here."""
+    from_address: str = "intranet@localhost"
+    starttls: bool = False
+    ssl: bool = False
+    timeout_seconds: int = 20
+
+
 class PluginsSettings(_Section):
     enabled: list[str] | None = None
     """Entry-point names of the plugins to use; ``None`` means every installed plugin."""
@@ -75,6 +102,8 @@ class Settings(_Section):
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
     site: SiteSettings = msgspec.field(default_factory=SiteSettings)
+    auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
+    mail: MailSettings = msgspec.field(default_factory=MailSettings)
     plugins: PluginsSettings = msgspec.field(default_factory=PluginsSettings)
     plugin_sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
     """Raw ``[plugins.<name>]`` tables; validated against each plugin's Struct at start-up."""
@@ -103,6 +132,11 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "INTRANET_SITE_NAME": ("site", "name"),
     "INTRANET_BASE_URL": ("site", "base_url"),
     "INTRANET_PLUGINS_DISABLED": ("plugins", "disabled"),
+    "INTRANET_MAIL_HOST": ("mail", "host"),
+    "INTRANET_MAIL_PORT": ("mail", "port"),
+    "INTRANET_MAIL_USERNAME": ("mail", "username"),
+    "INTRANET_MAIL_PASSWORD": ("mail", "password"),
+    "INTRANET_MAIL_FROM": ("mail", "from_address"),
 }
 
 _MSGSPEC_TYPE = re.compile(r"Expected `([^`]+)`, got `([^`]+)`(?: - at `\$(.*)`)?")
@@ -271,6 +305,17 @@ url = "{database_url}"
 [site]
 name = "Intranet"
 default_language = "da"
+
+[auth]
+idle_timeout_minutes = 480
+absolute_timeout_hours = 168
+
+[mail]
+# Outgoing mail (password resets, notifications). The password is best
+# given as INTRANET_MAIL_PASSWORD.
+host = "localhost"
+port = 25
+from_address = "intranet@localhost"
 
 [plugins]
 # Every installed plugin is enabled unless listed here:

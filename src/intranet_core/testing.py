@@ -81,7 +81,7 @@ async def build_app(settings: Settings, plugins: Sequence[Any] = ()) -> Litestar
     intranet = app.state.intranet
     await intranet.db.connect()
     try:
-        await intranet.db.migrate()
+        await intranet.migrate()
     finally:
         await intranet.db.close()
     return app

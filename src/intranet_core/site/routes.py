@@ -18,7 +18,9 @@ from intranet_core.plugins import gather
 @get("/", name="home", include_in_schema=False)
 async def home(request: Request[Any, Any, Any]) -> Template:
     intranet: Intranet = request.app.state.intranet
-    widgets = by_order(await gather(intranet.hook.register_front_page_widgets(app=intranet, request=request)))
+    widgets = by_order(
+        await gather(intranet.hook.register_front_page_widgets(app=intranet, request=request, user=request.user))
+    )
     return Template(
         "home.html",
         context=await page_context(request, title=i18n.gettext("Front page"), widgets=widgets),

@@ -1,0 +1,1 @@
+"""Sign-in: passwords, server-side sessions, password reset, throttling and API tokens."""

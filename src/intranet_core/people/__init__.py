@@ -1,0 +1,1 @@
+"""People and organisational units: the directory every other feature builds on."""

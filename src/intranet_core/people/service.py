@@ -1,0 +1,176 @@
+"""Creating, changing and deactivating people and units.
+
+Every change is audited in the same transaction and announced to plugins
+(``person_created`` and friends) after it commits.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from intranet_core.audit.service import record
+from intranet_core.people.models import PersonInfo
+from intranet_core.people.tables import Membership, Person, Unit
+from intranet_core.plugins import gather
+
+EDITABLE_FIELDS = ("email", "name", "title", "phone", "mobile", "language", "start_date", "leaving_date")
+
+
+class PersonError(ValueError):
+    """A change that cannot be made (a message id for the form: ``email_taken``)."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+async def get_person(person_id: int) -> PersonInfo | None:
+    row = await Person.select(*[getattr(Person, f) for f in PersonInfo.__struct_fields__]).where(
+        Person.id == person_id
+    ).first().run()
+    return None if row is None else PersonInfo.from_row(row)
+
+
+async def find_by_email(email: str) -> dict[str, Any] | None:
+    return await Person.select().where(Person.email == normalise_email(email)).first().run()
+
+
+async def create_person(
+    intranet: Any, *, actor_id: int | None, fields: dict[str, Any], password_hash: str | None = None,
+    unit_id: int | None = None, unit_title: str = "", ip: str = "",
+) -> PersonInfo:
+    """Create a person (and their primary membership); raises ``PersonError("email_taken")``."""
+    data = {k: v for k, v in fields.items() if k in EDITABLE_FIELDS}
+    data["email"] = normalise_email(data["email"])
+    async with intranet.db.transaction(write=True):
+        if await Person.exists().where(Person.email == data["email"]).run():
+            raise PersonError("email_taken")
+        rows = await Person.insert(
+            Person(**data, password_hash=password_hash, active=True, created_at=_now(), updated_at=_now())
+        ).returning(Person.id).run()
+        person_id = int(rows[0]["id"])
+        if unit_id is not None:
+            await Membership.insert(
+                Membership(person=person_id, unit=unit_id, title=unit_title or data.get("title", ""), is_primary=True)
+            ).run()
+        await record("person.create", actor_id=actor_id, target_type="person", target_id=person_id,
+                     details={"email": data["email"], "unit": unit_id}, ip=ip)
+    person = await get_person(person_id)
+    assert person is not None
+    await gather(intranet.hook.person_created(app=intranet, person=person))
+    return person
+
+
+async def update_person(
+    intranet: Any, person_id: int, *, actor_id: int | None, fields: dict[str, Any], ip: str = ""
+) -> PersonInfo:
+    data = {k: v for k, v in fields.items() if k in EDITABLE_FIELDS}
+    if "email" in data:
+        data["email"] = normalise_email(data["email"])
+    async with intranet.db.transaction(write=True):
+        current = await intranet.db.for_update(Person.select().where(Person.id == person_id)).first().run()
+        if current is None:
+            raise PersonError("not_found")
+        if "email" in data and data["email"] != current["email"] and await Person.exists().where(
+            (Person.email == data["email"]) & (Person.id != person_id)
+        ).run():
+            raise PersonError("email_taken")
+        changes = {k: current[k] for k, v in data.items() if current[k] != v}
+        if changes:
+            await Person.update({**{getattr(Person, k): data[k] for k in changes}, Person.updated_at: _now()}).where(
+                Person.id == person_id
+            ).run()
+            await record("person.update", actor_id=actor_id, target_type="person", target_id=person_id,
+                         details={"fields": sorted(changes)}, ip=ip)
+    person = await get_person(person_id)
+    assert person is not None
+    if changes:
+        await gather(intranet.hook.person_updated(app=intranet, person=person, changes=changes))
+    return person
+
+
+async def set_active(intranet: Any, person_id: int, active: bool, *, actor_id: int | None, ip: str = "") -> None:
+    """Deactivate (ending every session and API token) or reactivate a person."""
+    from intranet_core.auth.sessions import end_sessions
+    from intranet_core.auth.tables import ApiToken
+
+    async with intranet.db.transaction(write=True):
+        await Person.update({Person.active: active, Person.updated_at: _now()}).where(Person.id == person_id).run()
+        if not active:
+            await end_sessions(person_id)
+            await ApiToken.update({ApiToken.revoked_at: _now()}).where(
+                (ApiToken.person == person_id) & ApiToken.revoked_at.is_null()
+            ).run()
+        await record("person.deactivate" if not active else "person.reactivate", actor_id=actor_id,
+                     target_type="person", target_id=person_id, ip=ip)
+    person = await get_person(person_id)
+    if person is not None and not active:
+        await gather(intranet.hook.person_deactivated(app=intranet, person=person))
+
+
+async def set_password_hash(person_id: int, password_hash: str) -> None:
+    await Person.update({Person.password_hash: password_hash, Person.updated_at: _now()}).where(
+        Person.id == person_id
+    ).run()
+
+
+# --- units ---------------------------------------------------------------------
+
+
+async def create_unit(
+    intranet: Any, *, name: str, kind: str, parent_id: int | None, actor_id: int | None, ip: str = ""
+) -> int:
+    async with intranet.db.transaction(write=True):
+        parent_path = "/"
+        if parent_id is not None:
+            parent = await Unit.select(Unit.path).where(Unit.id == parent_id).first().run()
+            if parent is None:
+                raise PersonError("unit_not_found")
+            parent_path = parent["path"]
+        rows = await Unit.insert(Unit(name=name, kind=kind, parent=parent_id, path="/", created_at=_now())).returning(
+            Unit.id
+        ).run()
+        unit_id = int(rows[0]["id"])
+        await Unit.update({Unit.path: f"{parent_path}{unit_id}/"}).where(Unit.id == unit_id).run()
+        await record("unit.create", actor_id=actor_id, target_type="unit", target_id=unit_id,
+                     details={"name": name, "parent": parent_id}, ip=ip)
+    return unit_id
+
+
+async def move_unit(intranet: Any, unit_id: int, new_parent_id: int | None, *, actor_id: int | None,
+                    ip: str = "") -> None:
+    """Put a unit (and its branch) under another parent; refuses to make a cycle."""
+    async with intranet.db.transaction(write=True):
+        unit = await Unit.select(Unit.path).where(Unit.id == unit_id).first().run()
+        if unit is None:
+            raise PersonError("unit_not_found")
+        new_parent_path = "/"
+        if new_parent_id is not None:
+            parent = await Unit.select(Unit.path).where(Unit.id == new_parent_id).first().run()
+            if parent is None:
+                raise PersonError("unit_not_found")
+            if parent["path"].startswith(unit["path"]):
+                raise PersonError("unit_cycle")
+            new_parent_path = parent["path"]
+        old_path = unit["path"]
+        new_path = f"{new_parent_path}{unit_id}/"
+        branch = await Unit.select(Unit.id, Unit.path).where(Unit.path.like(f"{old_path}%")).run()
+        for row in branch:
+            await Unit.update({Unit.path: new_path + row["path"][len(old_path):]}).where(Unit.id == row["id"]).run()
+        await Unit.update({Unit.parent: new_parent_id}).where(Unit.id == unit_id).run()
+        await record("unit.move", actor_id=actor_id, target_type="unit", target_id=unit_id,
+                     details={"parent": new_parent_id}, ip=ip)
+
+
+async def descendant_ids(unit_id: int) -> list[int]:
+    """The unit and every unit below it."""
+    unit = await Unit.select(Unit.path).where(Unit.id == unit_id).first().run()
+    if unit is None:
+        return []
+    rows = await Unit.select(Unit.id).where(Unit.path.like(f"{unit['path']}%")).run()
+    return [int(r["id"]) for r in rows]

@@ -1,0 +1,1 @@
+"""Roles and permissions: "may this person do this here"."""
