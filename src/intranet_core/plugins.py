@@ -29,6 +29,8 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("core.auth", "intranet_core.auth.plugin"),
     ("core.permissions", "intranet_core.permissions.plugin"),
     ("core.audit", "intranet_core.audit.plugin"),
+    ("core.account", "intranet_core.account.plugin"),
+    ("core.admin", "intranet_core.admin.plugin"),
 )
 
 

@@ -1,0 +1,3 @@
+"""The account pages as a built-in plugin."""
+
+from __future__ import annotations
