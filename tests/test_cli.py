@@ -227,3 +227,26 @@ def test_every_command_has_help(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         assert "Usage: intranet" in result.stdout
     assert INTRANET
+
+
+def test_createuser_makes_the_first_admin(site: Path) -> None:
+    assert run_cli("migrate", cwd=site).returncode == 0
+    created = subprocess.run(
+        [INTRANET, "createuser", "--email", "Boss@Example.org", "--name", "Bo Boss", "--admin", "--password-stdin"],
+        cwd=site, input="correct horse battery staple\n", capture_output=True, text=True, timeout=60, check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("INTRANET_")},
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Created boss@example.org" in created.stdout
+    again = subprocess.run(
+        [INTRANET, "createuser", "--email", "boss@example.org", "--name", "X", "--password-stdin"],
+        cwd=site, input="correct horse battery staple\n", capture_output=True, text=True, timeout=60, check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("INTRANET_")},
+    )
+    assert one_line_error(again) == "error: email: boss@example.org already has an account"
+    weak = subprocess.run(
+        [INTRANET, "createuser", "--email", "w@example.org", "--name", "W", "--password-stdin"],
+        cwd=site, input="password\n", capture_output=True, text=True, timeout=60, check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("INTRANET_")},
+    )
+    assert one_line_error(weak) == "error: password: expected not one of the most common passwords"

@@ -253,6 +253,56 @@ def plugins(config: Path | None) -> None:
         click.echo("  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)).rstrip())
 
 
+@cli.command()
+@config_option
+@click.option("--email", prompt=True, help="The person's e-mail address (their sign-in).")
+@click.option("--name", prompt=True, help="The person's full name.")
+@click.option("--admin", is_flag=True, help="Give the administrator role (every permission, everywhere).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")
+def createuser(config: Path | None, email: str, name: str, admin: bool, password_stdin: bool) -> None:
+    """Create a person who can sign in with a password (the first admin, say)."""
+    from intranet_core.auth.passwords import hash_password, password_problem
+    from intranet_core.people.service import PersonError, create_person
+    from intranet_core.permissions.service import ADMIN_ROLE
+    from intranet_core.permissions.tables import Role, RoleAssignment
+
+    settings = _settings(config)
+    intranet = load_app(settings)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password, settings.auth.min_password_length, email=email, name=name)
+    if problem:
+        reasons = {
+            "too_short": f"at least {settings.auth.min_password_length} characters",
+            "too_long": "at most 128 characters",
+            "common": "not one of the most common passwords",
+            "personal": "not your name or e-mail address",
+        }
+        fail(f"password: expected {reasons[problem]}")
+
+    async def work(i: Any) -> int:
+        pending = await i.db.pending_migrations()
+        if pending:
+            raise PendingMigrationsError(pending)
+        person = await create_person(
+            i, actor_id=None, fields={"email": email, "name": name}, password_hash=hash_password(password)
+        )
+        if admin:
+            role = await Role.select(Role.id).where(Role.name == ADMIN_ROLE).first().run()
+            assert role is not None  # made by `intranet migrate`
+            await RoleAssignment.insert(RoleAssignment(person=person.id, role=role["id"], unit=None)).run()
+        return person.id
+
+    try:
+        person_id = _run(_with_db(intranet, work))
+    except PersonError:
+        fail(f"email: {email.strip().lower()} already has an account")
+        return
+    click.echo(f"Created {email.strip().lower()} (id {person_id}){' as administrator' if admin else ''}.")
+
+
 DEMO_DIR = Path("intranet-demo")
 
 

@@ -25,7 +25,7 @@ from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import AppConfig, AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from intranet_core import piccolo_conf
 from intranet_core.errors import ConfigError
@@ -33,6 +33,23 @@ from intranet_core.errors import ConfigError
 SQLITE_BUSY_TIMEOUT_S = 5.0
 # Any fixed 64-bit number: all processes of one site agree on it.
 MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"intranet-core migrate").digest()[:8], "big", signed=True)
+
+
+class _ClosingSQLiteTransaction(SQLiteTransaction):
+    """Piccolo's transaction, but closing its connection when ``BEGIN`` fails.
+
+    (Otherwise the connection, and the thread aiosqlite runs it in, stays
+    open until the process ends, and keeps the process from exiting.)
+    """
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        try:
+            return await super().__aenter__()
+        except BaseException:
+            connection = getattr(self, "connection", None)
+            if connection is not None:
+                await connection.close()
+            raise
 
 
 class PooledSQLiteEngine(SQLiteEngine):
@@ -84,6 +101,11 @@ class PooledSQLiteEngine(SQLiteEngine):
         # Autocommit connections (isolation_level=None): no commit round trip.
         async with self._borrow() as connection:
             return await connection.execute_fetchall(query, args or [])
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        return _ClosingSQLiteTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
     async def close(self) -> None:
         connections, self._all, self._idle = self._all, [], []
@@ -214,6 +236,7 @@ class Database:
                 connection.execute("PRAGMA journal_mode = WAL")
 
     async def close(self) -> None:
+        self._write_lock = None  # bound to this event loop
         if isinstance(self.engine, PostgresEngine):
             await self.engine.close_connection_pool()
         elif isinstance(self.engine, PooledSQLiteEngine):
@@ -241,7 +264,10 @@ class Database:
         # busy timeout, as before.
         engine = self.engine
         assert isinstance(engine, SQLiteEngine)
-        if engine.current_transaction.get() is not None:  # nested: already holds the lock
+        outer = engine.current_transaction.get()
+        if outer is not None:  # nested: the outer write transaction holds the lock
+            if outer.transaction_type is not TransactionType.immediate:
+                raise RuntimeError("a write transaction cannot be nested in a read-only one (write=False)")
             async with engine.transaction(transaction_type=TransactionType.immediate) as transaction:
                 yield transaction
             return

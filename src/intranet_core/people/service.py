@@ -174,3 +174,87 @@ async def descendant_ids(unit_id: int) -> list[int]:
         return []
     rows = await Unit.select(Unit.id).where(Unit.path.like(f"{unit['path']}%")).run()
     return [int(r["id"]) for r in rows]
+
+
+async def update_unit(
+    intranet: Any, unit_id: int, *, name: str, kind: str, actor_id: int | None, ip: str = ""
+) -> None:
+    """Rename a unit or change its kind (moving it is :func:`move_unit`)."""
+    async with intranet.db.transaction(write=True):
+        current = await intranet.db.for_update(
+            Unit.select(Unit.name, Unit.kind).where(Unit.id == unit_id)
+        ).first().run()
+        if current is None:
+            raise PersonError("unit_not_found")
+        changes = sorted(k for k, v in (("name", name), ("kind", kind)) if current[k] != v)
+        if changes:
+            await Unit.update({Unit.name: name, Unit.kind: kind}).where(Unit.id == unit_id).run()
+            await record("unit.update", actor_id=actor_id, target_type="unit", target_id=unit_id,
+                         details={"fields": changes}, ip=ip)
+
+
+# --- memberships -----------------------------------------------------------------
+
+
+async def add_membership(
+    intranet: Any, person_id: int, unit_id: int, *, title: str = "", is_manager: bool = False,
+    is_primary: bool = False, actor_id: int | None, ip: str = "",
+) -> int:
+    """Make a person a member of a unit; raises ``PersonError("membership_exists")``."""
+    async with intranet.db.transaction(write=True):
+        if not await Unit.exists().where(Unit.id == unit_id).run():
+            raise PersonError("unit_not_found")
+        if not await Person.exists().where(Person.id == person_id).run():
+            raise PersonError("not_found")
+        if await Membership.exists().where((Membership.person == person_id) & (Membership.unit == unit_id)).run():
+            raise PersonError("membership_exists")
+        if is_primary:
+            await Membership.update({Membership.is_primary: False}).where(Membership.person == person_id).run()
+        rows = await Membership.insert(
+            Membership(person=person_id, unit=unit_id, title=title, is_manager=is_manager, is_primary=is_primary)
+        ).returning(Membership.id).run()
+        membership_id = int(rows[0]["id"])
+        await record("membership.add", actor_id=actor_id, target_type="person", target_id=person_id,
+                     details={"unit": unit_id, "manager": is_manager, "primary": is_primary}, ip=ip)
+    return membership_id
+
+
+async def update_membership(
+    intranet: Any, person_id: int, membership_id: int, *, is_primary: bool | None = None,
+    is_manager: bool | None = None, title: str | None = None, actor_id: int | None, ip: str = "",
+) -> None:
+    """Change one of a person's memberships; making it primary unmarks the others."""
+    async with intranet.db.transaction(write=True):
+        current = await intranet.db.for_update(
+            Membership.select(Membership.unit).where((Membership.id == membership_id) & (Membership.person == person_id))
+        ).first().run()
+        if current is None:
+            raise PersonError("not_found")
+        values: dict[Any, Any] = {}
+        if is_primary is not None:
+            if is_primary:
+                await Membership.update({Membership.is_primary: False}).where(
+                    (Membership.person == person_id) & (Membership.id != membership_id)
+                ).run()
+            values[Membership.is_primary] = is_primary
+        if is_manager is not None:
+            values[Membership.is_manager] = is_manager
+        if title is not None:
+            values[Membership.title] = title
+        if values:
+            await Membership.update(values).where(Membership.id == membership_id).run()
+        await record("membership.update", actor_id=actor_id, target_type="person", target_id=person_id,
+                     details={"unit": current["unit"], **{c._meta.name: v for c, v in values.items()}}, ip=ip)
+
+
+async def remove_membership(intranet: Any, person_id: int, membership_id: int, *, actor_id: int | None,
+                            ip: str = "") -> None:
+    async with intranet.db.transaction(write=True):
+        current = await Membership.select(Membership.unit).where(
+            (Membership.id == membership_id) & (Membership.person == person_id)
+        ).first().run()
+        if current is None:
+            raise PersonError("not_found")
+        await Membership.delete().where(Membership.id == membership_id).run()
+        await record("membership.remove", actor_id=actor_id, target_type="person", target_id=person_id,
+                     details={"unit": current["unit"]}, ip=ip)
