@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import INTRANET, install_fake_plugin, run_cli
+from support import INTRANET, install_fake_plugin, run_cli
 
 MISSPELLED = """
 from intranet_core import hookimpl

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import is_postgres
 from litestar import Litestar
+from support import is_postgres
 
 from intranet_core.app import create_app
 from intranet_core.errors import ConfigError, PendingMigrationsError

@@ -97,11 +97,3 @@ async def phone(browser: Any, live_site: str) -> AsyncIterator[Any]:
         yield page
     finally:
         await context.close()
-
-
-async def sign_in(page: Any, email: str, password: str = DEMO_PASSWORD) -> None:
-    await page.goto("/signin")
-    await page.fill("#email", email)
-    await page.fill("#password", password)
-    await page.click("form[action='/signin'] button[type=submit]")
-    await page.wait_for_load_state()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import sign_in
+from browser_support import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
-from litestar.types import Message, ScopeSession
+from litestar.types import Empty, Message, ScopeSession
 
 from intranet_core.auth.tables import UserSession
 from intranet_core.settings import Settings
@@ -27,6 +27,7 @@ from intranet_core.store.tables import StoreEntry
 
 SESSION_STORE = "sessions"
 _NEW_ID = "intranet.new_session_id"
+_LOADED = "intranet.loaded_session"
 
 
 def session_hash(session_id: str) -> str:
@@ -50,13 +51,28 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         new_id = connection.scope.get(_NEW_ID)
         return str(new_id) if new_id else super().get_session_id(connection)
 
+    async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        connection.scope[_LOADED] = data.copy()  # type: ignore[literal-required]
+        return data
+
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> None:
-        if connection.scope.get(_NEW_ID):
-            old = connection.cookies.get(self.config.key)
-            if old and old != "null":
-                await self.delete(old, store=self.config.get_store_from_app(connection.scope["app"]))
+        rotating = bool(connection.scope.get(_NEW_ID))
+        cookie = connection.cookies.get(self.config.key)
+        has_cookie = bool(cookie) and cookie != "null"
+        if rotating and has_cookie:
+            await self.delete(str(cookie), store=self.config.get_store_from_app(connection.scope["app"]))
+        if not rotating:
+            if not scope_session:
+                # Anonymous and nothing to keep: no row, no cookie. A stale
+                # cookie (the session ended elsewhere) is cleared.
+                if has_cookie:
+                    await super().store_in_message(Empty, message, connection)
+                return
+            if scope_session == connection.scope.get(_LOADED):
+                return  # unchanged: reading it already renewed its expiry
         await super().store_in_message(scope_session, message, connection)
 
 
