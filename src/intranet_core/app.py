@@ -28,6 +28,7 @@ from intranet_core.auth.sessions import SESSION_STORE, HashedKeyStore, session_c
 from intranet_core.contributions import NavItem, Permission, by_order
 from intranet_core.db import Database
 from intranet_core.errors import ConfigError, PendingMigrationsError, PluginError
+from intranet_core.markup import sanitised
 from intranet_core.pages import csrf_field
 from intranet_core.plugins import (
     PluginInfo,
@@ -152,7 +153,10 @@ def _jinja_environment(intranet: Intranet) -> jinja2.Environment:
         version=__version__,
         static=static_url,
         csrf_field=csrf_field,
+        format_datetime=i18n.format_datetime,
+        format_date=i18n.format_date,
     )
+    env.filters["sanitised"] = sanitised
     intranet.hook.prepare_jinja_environment(app=intranet, env=env)
     return env
 

@@ -57,6 +57,14 @@ class SignInMethod(msgspec.Struct, frozen=True, kw_only=True):
     order: int = 100
 
 
+class AudienceChoice(msgspec.Struct, frozen=True, kw_only=True):
+    """An audience a person may publish to: ``key`` such as ``group:3``, shown as ``label``."""
+
+    key: str
+    label: str
+    order: int = 100
+
+
 def by_order(items: list[Any]) -> list[Any]:
     """Sort contributions by their explicit ``order``, then by label/title."""
     return sorted(items, key=lambda i: (i.order, getattr(i, "label", getattr(i, "title", ""))))

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from piccolo.conf.apps import AppConfig
 
     from intranet_core.app import Intranet
-    from intranet_core.contributions import NavItem, Permission, SignInMethod, Widget
+    from intranet_core.contributions import AudienceChoice, NavItem, Permission, SignInMethod, Widget
     from intranet_core.people.models import PersonInfo
 
 
@@ -229,6 +229,41 @@ def register_front_page_widgets(
     :returns: a list of :class:`intranet_core.contributions.Widget`, shown
         sorted by ``order``. May be async.
     Called when the front page is rendered.
+    """
+
+
+@hookspec
+def user_audience_keys(app: Intranet, user: PersonInfo) -> list[str]:
+    """The feed audiences a person belongs to, besides ``all`` and their units.
+
+    :param user: the person reading.
+    :returns: audience keys such as ``group:12``; posts to any of them are
+        visible to this person. Keep the list short (it is one index range
+        each). May be async.
+    Called once per feed page, permalink and search.
+    """
+
+
+@hookspec
+def publishable_audiences(app: Intranet, user: PersonInfo) -> list[AudienceChoice]:
+    """Audiences of this plugin the person may publish to.
+
+    :param user: the person writing.
+    :returns: a list of :class:`intranet_core.contributions.AudienceChoice`
+        offered in the post composer; a post to any other key is refused.
+        May be async.
+    Called when the composer is shown and when a post is submitted.
+    """
+
+
+@hookspec
+def audience_members(app: Intranet, keys: list[str]) -> list[int]:
+    """The people in this plugin's audience keys, for reach figures and notices.
+
+    :param keys: the post's audience keys; answer for the ones this plugin owns.
+    :returns: person ids (duplicates are fine). May be async.
+    Called when an author looks at the reach of a post, and when an important
+    post is announced.
     """
 
 

@@ -13,7 +13,9 @@ import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
+import datetime
+
+from babel import Locale, UnknownLocaleError, dates
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -102,6 +104,17 @@ def negotiate(accept_language: str | None, cookie: str | None, available: Sequen
         if chosen is not None:
             return str(chosen.language)
     return default if default in available else available[0]
+
+
+def format_datetime(value: datetime.datetime | None, format: str = "medium") -> str:
+    """A moment in the reader's language (Babel), in UTC."""
+    if value is None:
+        return ""
+    return dates.format_datetime(value, format=format, tzinfo=datetime.UTC, locale=current_language())
+
+
+def format_date(value: datetime.date | None, format: str = "medium") -> str:
+    return "" if value is None else dates.format_date(value, format=format, locale=current_language())
 
 
 def language_name(code: str) -> str:

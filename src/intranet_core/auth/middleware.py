@@ -11,7 +11,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from intranet_core.auth.sessions import current_session_hash, end_sessions, touch
+from intranet_core.auth.sessions import current_session_hash, end_session, touch
 from intranet_core.auth.tables import ApiToken, UserSession
 from intranet_core.people.models import PersonInfo
 from intranet_core.people.tables import Person
@@ -61,7 +61,8 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             return AuthenticationResult(user=None, auth=None)
         settings = connection.app.state.intranet.settings
         if time.time() - float(session.get("signed_in_at", 0)) > settings.auth.absolute_timeout_hours * 3600:
-            await end_sessions(int(session["person_id"]))
+            # This session only: the person's other (younger) sessions go on.
+            await end_session(int(session["person_id"]), session_hash)
             connection.scope["session"] = {}
             return AuthenticationResult(user=None, auth=None)
         row = await UserSession.select(

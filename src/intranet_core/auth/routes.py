@@ -54,7 +54,9 @@ async def sign_in_submit(request: Request[Any, Any, Any]) -> Template | Redirect
     next_path = safe_next(str(form.get("next", "/")))
     address = client_ip(request)
     auth_settings = intranet.settings.auth
-    if await throttle.is_throttled(auth_settings, email, address):
+    # Counted before the password is checked, so parallel attempts cannot slip past the limit.
+    attempt = await throttle.begin_attempt(auth_settings, email, address)
+    if attempt is None:
         await record("auth.sign_in_throttled", actor_id=None, target_type="email", target_id=email.lower(), ip=address)
         return await _sign_in_page(request, email=email, next_path=next_path, status_code=429,
                                    error=_("Too many attempts. Please wait a moment and try again."))
@@ -62,13 +64,13 @@ async def sign_in_submit(request: Request[Any, Any, Any]) -> Template | Redirect
     stored = person["password_hash"] if person and person["active"] else None
     # Verified even when no one matches, so the answer takes as long either way.
     if not await verify_password(stored, password) or person is None:
-        await throttle.record_failure(email, address)
+        # The attempt stays recorded as a failure.
         await record("auth.sign_in_failed", actor_id=None, target_type="email", target_id=email.lower(), ip=address)
         return await _sign_in_page(request, email=email, next_path=next_path, status_code=400,
                                    error=_("The e-mail address or the password is not right."))
     if stored and needs_rehash(stored):
         await set_password_hash(person["id"], await hash_password_async(password))
-    await throttle.clear_account(email)
+    await throttle.attempt_succeeded(email, attempt)
     await sign_in(request, person["id"], method="password")
     await record("auth.sign_in", actor_id=person["id"], target_type="person", target_id=person["id"], ip=address)
     return Redirect(next_path, status_code=303)

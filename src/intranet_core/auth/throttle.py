@@ -28,6 +28,41 @@ async def is_throttled(settings: AuthSettings, email: str, address: str) -> bool
     return address_failures >= settings.max_failures_per_address
 
 
+async def begin_attempt(settings: AuthSettings, email: str, address: str) -> list[int] | None:
+    """Count an attempt *before* its password is checked; ``None`` if it is over a limit.
+
+    The attempt is recorded as a failure first and the limits are checked
+    after, counting it: of many attempts sent at once, only as many as the
+    limit allow get their password checked (checking first and recording
+    after let every parallel attempt through). Pass the result to
+    :func:`attempt_succeeded` when the password was right; a wrong one
+    leaves the failure recorded.
+    """
+    account, ip = _keys(email, address)
+    now = time.time()
+    rows = await SignInFailure.insert(SignInFailure(key=account, at=now), SignInFailure(key=ip, at=now)).returning(
+        SignInFailure.id
+    ).run()
+    ids = [int(row["id"]) for row in rows]
+    since = now - settings.failure_window_minutes * 60
+    account_failures = await SignInFailure.count().where(
+        (SignInFailure.key == account) & (SignInFailure.at > since)
+    ).run()
+    address_failures = await SignInFailure.count().where((SignInFailure.key == ip) & (SignInFailure.at > since)).run()
+    if account_failures > settings.max_failures_per_account or address_failures > settings.max_failures_per_address:
+        # A refused attempt does not count: the limit is not extended by asking again.
+        await SignInFailure.delete().where(SignInFailure.id.is_in(ids)).run()
+        return None
+    return ids
+
+
+async def attempt_succeeded(email: str, attempt: list[int]) -> None:
+    """The password was right: forget the account's failures and this attempt."""
+    await clear_account(email)
+    if attempt:
+        await SignInFailure.delete().where(SignInFailure.id.is_in(attempt)).run()
+
+
 async def record_failure(email: str, address: str) -> None:
     account, ip = _keys(email, address)
     now = time.time()

@@ -226,7 +226,9 @@ async def update_membership(
     """Change one of a person's memberships; making it primary unmarks the others."""
     async with intranet.db.transaction(write=True):
         current = await intranet.db.for_update(
-            Membership.select(Membership.unit).where((Membership.id == membership_id) & (Membership.person == person_id))
+            Membership.select(Membership.unit).where(
+                (Membership.id == membership_id) & (Membership.person == person_id)
+            )
         ).first().run()
         if current is None:
             raise PersonError("not_found")

@@ -1,0 +1,1 @@
+"""The news feed: posts to audiences, read and acknowledged by the people in them."""
