@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from litestar.datastructures import Cookie, State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -108,12 +110,15 @@ class Intranet:
         return applied
 
     async def on_startup(self) -> None:
+        from intranet_core.auth.throttle import forget_old
+
         await self.db.connect()
         if self.check_migrations_on_startup:
             pending = await self.db.pending_migrations()
             if pending:
                 await self.db.close()
                 raise PendingMigrationsError(pending)
+            await forget_old(self.settings.auth)
         await gather(self.hook.startup(app=self))
 
     async def on_shutdown(self) -> None:
@@ -278,10 +283,14 @@ def create_app(
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/", "^/healthz$", "^/schema"]),
             _language_middleware(settings),
         ],
+        allowed_hosts=_allowed_hosts(settings),
         openapi_config=OpenAPIConfig(
             title=f"{settings.site.name} API",
             version=__version__,
             path="/schema",
+            components=Components(
+                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
+            ),
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
         state=State({"intranet": intranet}),
@@ -293,6 +302,16 @@ def create_app(
     )
     intranet.litestar = app
     return app
+
+
+def _allowed_hosts(settings: Settings) -> list[str] | None:
+    """With ``site.base_url`` set, only its host is served: links built from
+    the request (password-reset mails) cannot be pointed at another site by
+    a forged Host header."""
+    if not settings.site.base_url:
+        return None
+    host = urlsplit(settings.site.base_url).hostname
+    return [host, "localhost", "127.0.0.1"] if host else None
 
 
 def language_cookie(language: str, settings: Settings) -> Cookie:
