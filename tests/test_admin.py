@@ -17,7 +17,6 @@ from intranet_core.audit.tables import AuditEntry
 from intranet_core.auth.passwords import hash_password_async, verify_password
 from intranet_core.people.service import create_person, create_unit
 from intranet_core.people.tables import Membership, Person, Unit
-from intranet_core.permissions.service import ALL
 from intranet_core.permissions.tables import Role, RoleAssignment, RolePermission
 
 HTML = {"accept": "text/html", "accept-language": "en"}
@@ -119,8 +118,9 @@ async def site(intranet_app: Any, intranet_client: httpx.AsyncClient) -> Site:
 
 
 def new_person_form(**overrides: str) -> dict[str, str]:
-    form = {"email": "Carl.Clausen@Example.org", "name": "Carl Clausen", "title": "Organiser", "phone": "+45 11 22 33 44",
-            "mobile": "", "language": "da", "start_date": "2026-02-01", "unit_title": "", "password": ""}
+    form = {"email": "Carl.Clausen@Example.org", "name": "Carl Clausen", "title": "Organiser",
+            "phone": "+45 11 22 33 44", "mobile": "", "language": "da", "start_date": "2026-02-01",
+            "unit_title": "", "password": ""}
     form.update(overrides)
     return form
 
@@ -155,6 +155,7 @@ async def test_outsider_gets_403_everywhere_and_no_nav_item(site: Site) -> None:
     response = await post(site.client, "/admin/people/new", new_person_form())
     assert response.status_code == 403
     assert await person_row("carl.clausen@example.org") is None
+    assert "admin.denied" in await audit_actions()  # refusals are logged
 
 
 async def test_admin_sees_nav_item_and_overview(site: Site) -> None:
@@ -196,8 +197,10 @@ async def test_create_person_with_unit_and_password(site: Site) -> None:
     assert page.status_code == 200
     assert 'name="_csrf_token"' in page.text
     response = await post(site.client, "/admin/people/new",
-                          new_person_form(unit_id=str(site.team_a1), unit_title="Shop steward",
-                                          password="a long enough pass phrase"))
+                          {**new_person_form(unit_id=str(site.team_a1), unit_title="Shop steward",
+                                             password="a long enough pass phrase"),
+                           # Not in the form: never written.
+                           "active": "false", "password_hash": "x", "leaving_date": "2026-01-01", "photo": "x.svg"})
     assert response.status_code == 303, response.text
     row = await person_row("carl.clausen@example.org")
     assert row is not None
@@ -206,6 +209,7 @@ async def test_create_person_with_unit_and_password(site: Site) -> None:
     assert row["language"] == "da"
     assert str(row["start_date"]) == "2026-02-01"
     assert await verify_password(row["password_hash"], "a long enough pass phrase")
+    assert row["active"] is True and row["leaving_date"] is None and row["photo"] is None
     membership = await Membership.select().where(Membership.person == row["id"]).first().run()
     assert membership is not None
     assert membership["unit"] == site.team_a1 and membership["is_primary"]
@@ -214,7 +218,7 @@ async def test_create_person_with_unit_and_password(site: Site) -> None:
     detail = await site.client.get(response.headers["location"], headers=HTML)
     assert detail.status_code == 200
     assert "Carl Clausen" in detail.text and "Created." in detail.text
-    assert "Union › District A › Team A1" in detail.text
+    assert "Union \u203a District A \u203a Team A1" in detail.text
 
 
 async def test_bad_input_shows_the_form_again_and_writes_nothing(site: Site) -> None:
@@ -444,6 +448,7 @@ async def test_roles_page_lists_permissions(site: Site) -> None:
     assert "Administrator" in page.text
     assert "Create, edit and deactivate people; edit units" in page.text
     assert "people.manage" in page.text and "Unit Manager" in page.text
+    assert "Given 1 time" in page.text
 
 
 async def test_granting_a_role_you_do_not_hold_is_refused(site: Site) -> None:
@@ -496,7 +501,7 @@ async def test_units_tree_create_rename_move_and_cycle(site: Site) -> None:
     tree = await site.client.get("/admin/units", headers=HTML)
     assert tree.status_code == 200
     # District A's list holds Team A1: the tree is nested.
-    assert re.search(r'id="unit-%d".*?<ul>.*?id="unit-%d"' % (site.district_a, site.team_a1), tree.text, re.S)
+    assert re.search(rf'id="unit-{site.district_a}".*?<ul>.*?id="unit-{site.team_a1}"', tree.text, re.S)
 
     created = await post(site.client, "/admin/units/new", {"name": "Team B1", "kind": "team",
                                                            "parent_id": str(site.district_b), "path": "/1/"})
@@ -560,7 +565,8 @@ async def test_csv_dry_run_lists_problems_by_line_and_writes_nothing(site: Site)
     await sign_in(site.client, "admin@example.org")
     people_before, units_before = await Person.count().run(), await Unit.count().run()
     audit_before = await AuditEntry.count().run()
-    units = "key,name,kind,parent_key\nnorth,North,district,\nnorth,Again,district,\nsouth,,district,\nx,X,team,nowhere\n"
+    units = ("key,name,kind,parent_key\nnorth,North,district,\nnorth,Again,district,\nsouth,,district,\n"
+             "x,X,team,nowhere\n")
     people = (
         "email;name;start_date;unit_key;manager\n"
         "eve@example.org;Eve;2026-03-01;north;yes\n"

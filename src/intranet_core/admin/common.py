@@ -34,7 +34,13 @@ async def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: B
     try:
         await _site_admin_anywhere(connection, handler)
     except PermissionDeniedException:
-        await _people_manager_anywhere(connection, handler)
+        try:
+            await _people_manager_anywhere(connection, handler)
+        except PermissionDeniedException:
+            await record("admin.denied", actor_id=connection.scope["user"].id,
+                         details={"method": connection.scope.get("method", ""), "path": connection.url.path},
+                         ip=client_ip(connection))
+            raise
 
 
 async def may_enter(person_id: int | None) -> bool:

@@ -82,6 +82,12 @@ class GrantForm(msgspec.Struct, kw_only=True):
     unit_id: Id | None = None
 
 
+class ImportForm(msgspec.Struct, kw_only=True):
+    """The import form's button: ``check`` (a dry run) or ``import``."""
+
+    action: Action = "check"
+
+
 class UnitImportRow(msgspec.Struct, kw_only=True):
     """A row of the units file."""
 

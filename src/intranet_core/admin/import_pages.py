@@ -18,6 +18,7 @@ from intranet_core.admin.csv_import import (
     plan_import,
     write_import,
 )
+from intranet_core.admin.forms import ImportForm, read_form, validate
 from intranet_core.audit.service import client_ip
 from intranet_core.i18n import gettext as _
 from intranet_core.permissions.service import may
@@ -64,7 +65,8 @@ async def import_run(request: Request[Any, Any, Any]) -> Template:
     user = actor(request)
     intranet = request.app.state.intranet
     form = await request.form()
-    dry_run = form.get("action") != "import"
+    choice, _errors = validate(ImportForm, read_form(form, ImportForm))
+    dry_run = choice is None or choice.action != "import"
     too_big: list[Problem] = []
     units_csv = await _file(form, "units_file", too_big, "units")
     people_csv = await _file(form, "people_file", too_big, "people")
