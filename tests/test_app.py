@@ -8,7 +8,7 @@ import pytest
 from litestar import Litestar, get
 
 from intranet_core import Widget, hookimpl
-from intranet_core.testing import build_app, client_for, make_settings
+from intranet_core.testing import build_app, client_for, make_settings, sign_in
 
 HTML = {"accept": "text/html"}
 
@@ -19,7 +19,11 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-async def test_front_page_renders_layout_nav_and_language(intranet_client: Any) -> None:
+async def test_front_page_needs_sign_in_then_renders_layout_and_nav(intranet_client: Any, intranet_app: Any) -> None:
+    anonymous = await intranet_client.get("/", headers=HTML)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/signin?next=/"
+    await sign_in(intranet_client, intranet_app)
     response = await intranet_client.get("/", headers={**HTML, "accept-language": "en"})
     assert response.status_code == 200
     html = response.text
@@ -30,11 +34,11 @@ async def test_front_page_renders_layout_nav_and_language(intranet_client: Any) 
 
 
 async def test_danish_from_accept_language_and_cookie(intranet_client: Any) -> None:
-    response = await intranet_client.get("/", headers={**HTML, "accept-language": "da-DK,da;q=0.9,en;q=0.5"})
+    response = await intranet_client.get("/signin", headers={**HTML, "accept-language": "da-DK,da;q=0.9,en;q=0.5"})
     assert '<html lang="da">' in response.text
-    assert "Forside" in response.text
-    english = await intranet_client.get("/", headers={**HTML, "accept-language": "en-GB"})
-    assert "Front page" in english.text
+    assert "Log ind" in response.text
+    english = await intranet_client.get("/signin", headers={**HTML, "accept-language": "en-GB"})
+    assert "Sign in" in english.text
 
     token = csrf_token(english.text)
     switched = await intranet_client.post(
@@ -42,12 +46,12 @@ async def test_danish_from_accept_language_and_cookie(intranet_client: Any) -> N
     )
     assert switched.status_code == 303
     assert switched.headers["location"] == "/"
-    again = await intranet_client.get("/", headers={**HTML, "accept-language": "en"})
+    again = await intranet_client.get("/signin", headers={**HTML, "accept-language": "en"})
     assert '<html lang="da">' in again.text
 
 
 async def test_language_switch_refuses_open_redirect(intranet_client: Any) -> None:
-    page = await intranet_client.get("/", headers=HTML)
+    page = await intranet_client.get("/signin", headers=HTML)
     response = await intranet_client.post(
         "/language",
         data={"language": "en", "next": "//evil.example/", "_csrf_token": csrf_token(page.text)},
@@ -57,7 +61,7 @@ async def test_language_switch_refuses_open_redirect(intranet_client: Any) -> No
 
 
 async def test_unsafe_request_without_csrf_token_is_refused(intranet_client: Any) -> None:
-    await intranet_client.get("/", headers=HTML)
+    await intranet_client.get("/signin", headers=HTML)
     response = await intranet_client.post("/language", data={"language": "da"}, follow_redirects=False)
     assert response.status_code == 403
     wrong = await intranet_client.post(
@@ -83,7 +87,7 @@ async def test_hsts_and_secure_cookies_over_https(tmp_path: Path) -> None:
     settings = make_settings(f"sqlite:///{tmp_path / 'x.sqlite3'}", site={"base_url": "https://intranet.example.org"})
     app = await build_app(settings)
     async with client_for(app, base_url="https://intranet.example.org") as client:
-        response = await client.get("/", headers=HTML)
+        response = await client.get("/signin", headers=HTML)
         assert response.headers["strict-transport-security"].startswith("max-age=")
         assert "secure" in response.headers["set-cookie"].lower()
 
@@ -167,6 +171,7 @@ async def test_templates_site_then_plugins_then_core(template_root: Path) -> Non
     )
     app: Litestar = await build_app(settings, plugins=[("tpl", TemplatePlugin(template_root))])
     async with client_for(app) as client:
+        await sign_in(client, app)
         page = await client.get("/", headers=HTML)
         html = page.text
         assert '<span id="site-banner">Our banner</span>' in html

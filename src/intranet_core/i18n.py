@@ -9,11 +9,10 @@ answers in the language of the request being served.
 from __future__ import annotations
 
 import contextvars
+import datetime
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-
-import datetime
 
 from babel import Locale, UnknownLocaleError, dates
 from babel.messages.mofile import write_mo

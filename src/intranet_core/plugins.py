@@ -29,6 +29,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("core.auth", "intranet_core.auth.plugin"),
     ("core.permissions", "intranet_core.permissions.plugin"),
     ("core.audit", "intranet_core.audit.plugin"),
+    ("core.feed", "intranet_core.feed.plugin"),
     ("core.account", "intranet_core.account.plugin"),
     ("core.admin", "intranet_core.admin.plugin"),
 )

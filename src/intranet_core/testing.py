@@ -110,6 +110,55 @@ async def client_for(app: Litestar, base_url: str = "http://testserver.local") -
             await _call(hook, app)
 
 
+TEST_PASSWORD = "a test password, long enough"  # noqa: S105 - tests only
+
+
+def csrf_token_of(html: str) -> str:
+    """The CSRF token in a page's forms."""
+    import re
+
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    if match is None:
+        raise AssertionError("no CSRF field on the page")
+    return match.group(1)
+
+
+async def sign_in(
+    client: httpx.AsyncClient, app: Litestar, email: str = "tester@example.org", *, name: str = "Test Person",
+    roles: Sequence[tuple[str, int | None]] = (),
+) -> Any:
+    """Create the person if needed, give them ``roles`` (name, unit id or None), and sign in through the form.
+
+    Returns the person (``intranet_core.people.models.PersonInfo``).
+    """
+    from intranet_core.auth.passwords import hash_password
+    from intranet_core.people.service import create_person, find_by_email, get_person
+    from intranet_core.permissions.tables import Role, RoleAssignment
+
+    intranet = app.state.intranet
+    existing = await find_by_email(email)
+    if existing is None:
+        person = await create_person(
+            intranet, actor_id=None, fields={"email": email, "name": name}, password_hash=hash_password(TEST_PASSWORD)
+        )
+    else:
+        person = await get_person(existing["id"])
+    for role_name, unit_id in roles:
+        role = await Role.select(Role.id).where(Role.name == role_name).first().run()
+        if role is None:
+            raise AssertionError(f"no role {role_name!r}")
+        await RoleAssignment.insert(RoleAssignment(person=person.id, role=role["id"], unit=unit_id)).on_conflict(
+            action="DO NOTHING"
+        ).run()
+    page = await client.get("/signin")
+    response = await client.post(
+        "/signin", data={"email": email, "password": TEST_PASSWORD, "_csrf_token": csrf_token_of(page.text)}
+    )
+    if response.status_code != 303:
+        raise AssertionError(f"sign-in failed: {response.status_code}")
+    return person
+
+
 async def _call(hook: Any, app: Litestar) -> None:
     result = hook(app) if inspect.signature(hook).parameters else hook()
     if inspect.isawaitable(result):

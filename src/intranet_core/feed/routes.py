@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from intranet_core.audit.service import client_ip, record
@@ -32,7 +33,9 @@ async def _post_view(request: Request[Any, Any, Any], posts: list[dict[str, Any]
 
 
 @get("/", name="feed", guards=[requires_login], include_in_schema=False)
-async def feed_page(request: Request[Any, Any, Any], before: str | None = None, unit: int | None = None) -> Template:
+async def feed_page(
+    request: Request[Any, Any, Any], before: FromQuery[str | None] = None, unit: FromQuery[int | None] = None
+) -> Template:
     intranet = request.app.state.intranet
     user = request.user
     keys = await service.audience_keys(intranet, user)
@@ -65,7 +68,7 @@ async def feed_page(request: Request[Any, Any, Any], before: str | None = None, 
 
 
 @get("/posts/{post_id:int}", name="post", guards=[requires_login], include_in_schema=False)
-async def post_page(request: Request[Any, Any, Any], post_id: int) -> Template:
+async def post_page(request: Request[Any, Any, Any], post_id: FromPath[int]) -> Template:
     intranet = request.app.state.intranet
     keys = await service.audience_keys(intranet, request.user)
     found = await service.visible_post(post_id, keys)
@@ -92,7 +95,7 @@ async def _may_see_reach(request: Request[Any, Any, Any], found: dict[str, Any])
 
 
 @get("/posts/{post_id:int}/reach", name="post_reach", guards=[requires_login], include_in_schema=False)
-async def reach_page(request: Request[Any, Any, Any], post_id: int) -> Template:
+async def reach_page(request: Request[Any, Any, Any], post_id: FromPath[int]) -> Template:
     intranet = request.app.state.intranet
     found = await service.visible_post(post_id, await service.audience_keys(intranet, request.user))
     if found is None:
@@ -109,7 +112,7 @@ async def reach_page(request: Request[Any, Any, Any], post_id: int) -> Template:
 
 @post("/posts/{post_id:int}/acknowledge", name="post_acknowledge", guards=[requires_login],
       include_in_schema=False, status_code=303)
-async def acknowledge(request: Request[Any, Any, Any], post_id: int) -> Redirect:
+async def acknowledge(request: Request[Any, Any, Any], post_id: FromPath[int]) -> Redirect:
     intranet = request.app.state.intranet
     found = await service.visible_post(post_id, await service.audience_keys(intranet, request.user))
     if found is None or not found["important"]:
@@ -129,10 +132,10 @@ async def _choices(request: Request[Any, Any, Any]) -> list[AudienceChoice]:
         units = await Unit.select(Unit.id, Unit.name, Unit.path).order_by(Unit.path).run()
     elif where:
         paths = await Unit.select(Unit.path).where(Unit.id.is_in(where)).run()
-        condition = None
-        for p in paths:
-            c = Unit.path.like(f"{p['path']}%")
-            condition = c if condition is None else condition | c
+        conditions = [Unit.path.like(f"{p['path']}%") for p in paths]
+        condition: Any = conditions[0]
+        for extra in conditions[1:]:
+            condition = condition | extra
         units = await Unit.select(Unit.id, Unit.name, Unit.path).where(condition).order_by(Unit.path).run()
     else:
         units = []

@@ -78,16 +78,18 @@ async def visible_post_ids(keys: list[str], *, before: Cursor | None, limit: int
     if not keys:
         return []
     cursor = before or Cursor(now(), 2**62)
-    parts, args = [], []
-    for key in keys:
+    parts: list[str] = []
+    args: list[Any] = []
+    # Only placeholders are formatted into the SQL; every value is a parameter.
+    for index, key in enumerate(keys):
         parts.append(
-            "SELECT * FROM (SELECT post, published_at FROM post_audience WHERE key = {} "
+            "SELECT * FROM (SELECT post, published_at FROM post_audience WHERE key = {} "  # noqa: S608
             "AND (published_at < {} OR (published_at = {} AND post < {})) "
-            "ORDER BY published_at DESC, post DESC LIMIT {}) AS k" + str(len(parts))
+            f"ORDER BY published_at DESC, post DESC LIMIT {{}}) AS k{index}"
         )
         args += [key, cursor.published_at, cursor.published_at, cursor.post_id, limit * 2]
     sql = (
-        "SELECT DISTINCT visible.post AS post, visible.published_at AS published_at FROM ("
+        "SELECT DISTINCT visible.post AS post, visible.published_at AS published_at FROM ("  # noqa: S608
         + " UNION ALL ".join(parts)
         + ") AS visible JOIN post ON post.id = visible.post "
         "WHERE post.deleted_at IS NULL AND (post.expires_at IS NULL OR post.expires_at > {}) "

@@ -23,9 +23,9 @@ mimetypes.add_type("application/manifest+json", ".webmanifest")
 
 @hookimpl
 def register_routes(app: Intranet) -> list[ControllerRouterHandler]:
-    from intranet_core.site.routes import choose_language, home
+    from intranet_core.site.routes import choose_language
 
-    return [home, choose_language]
+    return [choose_language]
 
 
 @hookimpl

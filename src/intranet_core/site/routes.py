@@ -3,28 +3,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Request, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
-from intranet_core import i18n
 from intranet_core.app import Intranet, language_cookie
-from intranet_core.contributions import by_order
-from intranet_core.pages import page_context
-from intranet_core.plugins import gather
-
-
-@get("/", name="home", include_in_schema=False)
-async def home(request: Request[Any, Any, Any]) -> Template:
-    intranet: Intranet = request.app.state.intranet
-    widgets = by_order(
-        await gather(intranet.hook.register_front_page_widgets(app=intranet, request=request, user=request.user))
-    )
-    return Template(
-        "home.html",
-        context=await page_context(request, title=i18n.gettext("Front page"), widgets=widgets),
-    )
+from intranet_core.audit.service import client_ip
+from intranet_core.people.service import update_person
 
 
 class LanguageForm(msgspec.Struct):
@@ -43,4 +29,8 @@ async def choose_language(
     response = Redirect(target, status_code=303)
     if data.language in intranet.settings.site.languages:
         response.cookies.append(language_cookie(data.language, intranet.settings))
+        if request.user is not None and request.user.language != data.language:
+            # A saved profile language wins over the cookie: keep them in step.
+            await update_person(intranet, request.user.id, actor_id=request.user.id,
+                                fields={"language": data.language}, ip=client_ip(request))
     return response

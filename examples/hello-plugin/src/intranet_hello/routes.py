@@ -13,6 +13,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
+from intranet_core.auth.guards import requires_login
 from intranet_core.i18n import current_language
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
@@ -69,12 +70,13 @@ async def render_page(
     return Template("hello/index.html", context=context, status_code=status_code)
 
 
-@get("/hello", name="hello:index", include_in_schema=False)
+# An intranet page: only for people who have signed in.
+@get("/hello", name="hello:index", include_in_schema=False, guards=[requires_login])
 async def hello_page(request: Request[Any, Any, Any]) -> Template:
     return await render_page(request)
 
 
-@post("/hello", name="hello:visit", include_in_schema=False, status_code=HTTP_303_SEE_OTHER)
+@post("/hello", name="hello:visit", include_in_schema=False, status_code=HTTP_303_SEE_OTHER, guards=[requires_login])
 async def sign_visitors_book(request: Request[Any, Any, Any]) -> Template | Redirect:
     # The CSRF check has already run (Litestar's CSRFConfig) before this point.
     # The form is read by hand rather than declared as ``data: VisitForm``, so
