@@ -180,13 +180,14 @@ async def client_from(intranet_app: Litestar, intranet_client: httpx.AsyncClient
 
 
 async def test_sign_in_sets_a_new_session_cookie(intranet_client: httpx.AsyncClient, ann: PersonInfo) -> None:
-    # A session id planted before sign-in (session fixation) must not survive it.
+    page = await intranet_client.get("/signin", headers=HTML)
+    # A session id planted in the browser before sign-in (session fixation) must not survive it.
     planted = "a" * 64
     intranet_client.cookies.set(SESSION_COOKIE, planted, domain="testserver.local")
-    assert await whoami(intranet_client) is None
-    before = intranet_client.cookies.get(SESSION_COOKIE)
-
-    response = await sign_in(intranet_client)
+    response = await intranet_client.post(
+        "/signin", data={"email": ann.email, "password": PASSWORD, "_csrf_token": csrf_from(page.text), "next": "/"}
+    )
+    assert response.request.headers["cookie"].count(f"{SESSION_COOKIE}={planted}") == 1
     assert response.status_code == 303
     assert response.headers["location"] == "/"
     cookie = response.headers["set-cookie"]
@@ -195,13 +196,32 @@ async def test_sign_in_sets_a_new_session_cookie(intranet_client: httpx.AsyncCli
     assert "samesite=lax" in cookie.lower()
     assert "Path=/" in cookie
     after = intranet_client.cookies[SESSION_COOKIE]
-    assert after not in (before, planted)
+    assert after != planted
     assert re.fullmatch(r"[0-9a-f]{64}", after), "session ids are 256 random bits"
     assert await whoami(intranet_client) == ann.id
-    # The planted id signs no one in.
     assert await whoami(intranet_client, planted) is None
-    if before is not None:
-        assert await whoami(intranet_client, before) is None
+
+
+async def test_a_planted_live_session_is_not_taken_over(
+    intranet_app: Litestar, intranet_client: httpx.AsyncClient, client_from: Any, ann: PersonInfo
+) -> None:
+    # The attacker signs in as themselves and plants their session id in the victim's browser.
+    mallory = await add_person(intranet_app, email="mallory@example.org", name="Mallory")
+    attacker = client_from("203.0.113.9")
+    await sign_in(attacker, mallory.email)
+    planted = attacker.cookies[SESSION_COOKIE]
+    await intranet_client.get("/", headers=HTML)  # the victim's browser has a CSRF cookie
+    intranet_client.cookies.set(SESSION_COOKIE, planted, domain="testserver.local")
+    assert await whoami(intranet_client) == mallory.id
+
+    # The victim signs in as themselves in that browser.
+    await sign_in_again(intranet_client)
+    before, after = planted, intranet_client.cookies[SESSION_COOKIE]
+    assert after != before
+    assert await whoami(intranet_client) == ann.id
+    # The planted id does not lead to the victim's account (nor any longer to the attacker's).
+    assert await whoami(attacker) is None
+    assert await whoami(attacker, before) is None
 
 
 async def test_signing_in_again_rotates_the_session_id(intranet_client: httpx.AsyncClient, ann: PersonInfo) -> None:

@@ -191,7 +191,7 @@ def test_run_serves_with_two_workers(site: Path) -> None:
     try:
         body = wait_for(f"http://127.0.0.1:{port}/healthz", process)
         assert b'"status":"ok"' in body
-        page = wait_for(f"http://127.0.0.1:{port}/", process)
+        page = wait_for(f"http://127.0.0.1:{port}/signin", process)
         assert b"<!doctype html>" in page
     finally:
         stop(process)
@@ -212,7 +212,7 @@ def test_demo_serves_a_page(tmp_path: Path) -> None:
     port = free_port()
     process = serve(["demo", "--port", str(port)], tmp_path)
     try:
-        page = wait_for(f"http://127.0.0.1:{port}/", process, seconds=60)
+        page = wait_for(f"http://127.0.0.1:{port}/signin", process, seconds=60)
         assert b"<!doctype html>" in page
     finally:
         stop(process)

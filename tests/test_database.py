@@ -16,7 +16,7 @@ from intranet_core.store.tables import StoreEntry
 from intranet_core.testing import build_app, client_for, make_settings, reset_database
 
 # In dependency order; apps without dependencies keep the order they were given.
-CORE_APPS = ["core_store", "core_people", "core_auth", "core_permissions", "core_audit"]
+CORE_APPS = ["core_store", "core_people", "core_auth", "core_permissions", "core_audit", "core_feed"]
 
 
 async def test_migrate_applies_every_app_once(intranet_settings: Any) -> None:
@@ -59,7 +59,7 @@ async def test_concurrent_migrations_do_not_race(intranet_settings: Any) -> None
 async def test_startup_refuses_pending_migrations(intranet_settings: Any) -> None:
     await reset_database(intranet_settings.database.url)
     app = create_app(intranet_settings, plugins=[])
-    with pytest.raises(PendingMigrationsError, match=r"5 migration\(s\) pending: core_store:"):
+    with pytest.raises(PendingMigrationsError, match=rf"{len(CORE_APPS)} migration\(s\) pending: core_store:"):
         await app.state.intranet.on_startup()
 
 

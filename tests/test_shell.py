@@ -58,6 +58,10 @@ async def signed_in(intranet_app: Litestar) -> Any:
         yield client
 
 
+# A page anyone may open (the front page asks visitors to sign in first).
+PUBLIC_PAGE = "/password-reset"
+
+
 def user_menu(html: str) -> str:
     match = re.search(r'<details class="user-menu">.*?</details>', html, re.S)
     assert match, "no user menu"
@@ -68,8 +72,8 @@ def user_menu(html: str) -> str:
 
 
 async def test_signed_out_page_offers_sign_in(intranet_client: httpx.AsyncClient) -> None:
-    html = (await intranet_client.get("/", headers=EN)).text
-    assert re.search(r'<a class="sign-in-link" href="/signin">Sign in</a>', html)
+    html = (await intranet_client.get(PUBLIC_PAGE, headers=EN)).text
+    assert '<a class="sign-in-link" href="/signin?next=/password-reset">Sign in</a>' in html
     assert "user-menu" not in html
     assert 'action="/signout"' not in html
     # Not on the sign-in page itself, which is all about signing in.
@@ -95,9 +99,10 @@ async def test_signed_in_page_shows_name_account_link_and_sign_out_form(signed_i
     # The form works: it signs out, and the page offers sign-in again.
     response = await signed_in.post("/signout", data={"_csrf_token": csrf_from(form.group(1))}, headers=HTML)
     assert response.status_code == 303
-    again = (await signed_in.get("/", headers=EN)).text
+    again = (await signed_in.get(PUBLIC_PAGE, headers=EN)).text
     assert "user-menu" not in again
     assert "sign-in-link" in again
+    assert (await signed_in.get("/", headers=HTML)).headers["location"] == "/signin?next=/"
 
 
 async def test_names_are_escaped_in_the_menu(intranet_app: Litestar) -> None:
@@ -138,18 +143,18 @@ class SearchPlugin:
 
 
 async def test_search_box_only_when_a_search_route_exists(intranet_client: httpx.AsyncClient, tmp_path: Path) -> None:
-    html = (await intranet_client.get("/", headers=EN)).text
+    html = (await intranet_client.get(PUBLIC_PAGE, headers=EN)).text
     assert 'action="/search"' not in html
 
     app = await build_app(make_settings(f"sqlite:///{tmp_path / 'search.sqlite3'}"), [("search", SearchPlugin())])
     async with client_for(app) as client:
-        html = (await client.get("/", headers=EN)).text
+        html = (await client.get(PUBLIC_PAGE, headers=EN)).text
         form = re.search(r'<form class="topbar-search" method="get" action="/search" role="search">(.*?)</form>',
                          html, re.S)
         assert form, "no search form"
         assert '<label class="visually-hidden" for="site-search">Search</label>' in form.group(1)
         assert 'id="site-search" type="search" name="q"' in form.group(1)
-        danish = (await client.get("/", headers=DA)).text
+        danish = (await client.get(PUBLIC_PAGE, headers=DA)).text
         assert 'placeholder="Søg på intranettet"' in danish
 
 
@@ -164,7 +169,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 async def test_manifest_and_icons_are_served_and_linked(intranet_client: httpx.AsyncClient) -> None:
-    html = (await intranet_client.get("/", headers=EN)).text
+    html = (await intranet_client.get(PUBLIC_PAGE, headers=EN)).text
     manifest_href = re.search(r'<link rel="manifest" href="([^"]+)">', html)
     assert manifest_href and manifest_href.group(1).startswith("/static/core/manifest.webmanifest")
     assert re.search(r'<link rel="apple-touch-icon" href="/static/core/apple-touch-icon.png[^"]*">', html)
@@ -270,5 +275,5 @@ async def test_shell_in_danish(signed_in: httpx.AsyncClient, intranet_app: Lites
     assert "Log ud" in html
     assert "(kontomenu)" in html
     async with anonymous_client(intranet_app) as client:
-        signed_out = (await client.get("/", headers=DA)).text
-    assert '<a class="sign-in-link" href="/signin">Log ind</a>' in signed_out
+        signed_out = (await client.get(PUBLIC_PAGE, headers=DA)).text
+    assert '<a class="sign-in-link" href="/signin?next=/password-reset">Log ind</a>' in signed_out
