@@ -1,0 +1,1 @@
+"""Live updates: new posts appear on open feed pages, through Litestar channels."""

@@ -1,0 +1,3 @@
+"""The notifications feature as a built-in plugin."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Personal data: export everything about a person, erase or anonymise a leaver."""

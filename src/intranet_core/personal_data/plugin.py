@@ -1,0 +1,3 @@
+"""The personal_data feature as a built-in plugin."""
+
+from __future__ import annotations

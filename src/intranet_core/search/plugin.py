@@ -1,0 +1,3 @@
+"""The search feature as a built-in plugin."""
+
+from __future__ import annotations

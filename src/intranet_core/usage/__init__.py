@@ -1,0 +1,1 @@
+"""Usage recording for the intranet temperature: aggregated per person per day."""
