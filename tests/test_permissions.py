@@ -340,10 +340,10 @@ async def test_migrate_creates_the_admin_role(intranet: Any) -> None:
 
 async def test_sync_roles_is_idempotent(intranet: Any) -> None:
     declared = [
-        Permission(name="feed.publish", label="Publish", default_roles=("editor",)),
-        Permission(name="feed.pin", label="Pin", default_roles=("editor",)),
-        Permission(name="onboarding.manage", label="Onboarding", default_roles=("hr", "editor")),
-        Permission(name="feed.read", label="Read"),
+        Permission(name="test.publish", label="Publish", default_roles=("test_editor",)),
+        Permission(name="test.pin", label="Pin", default_roles=("test_editor",)),
+        Permission(name="test.onboard", label="Onboarding", default_roles=("test_hr", "test_editor")),
+        Permission(name="test.read", label="Read"),
     ]
 
     async def snapshot() -> tuple[list[Any], list[Any]]:
@@ -353,33 +353,33 @@ async def test_sync_roles_is_idempotent(intranet: Any) -> None:
         ).order_by(RolePermission.permission).run()
         return roles, perms
 
-    await sync_roles(declared, labels={"editor": "Editor", "admin": "Administrator"})
+    await sync_roles(declared, labels={"test_editor": "Test editor", "admin": "Administrator"})
     first = await snapshot()
-    await sync_roles(declared, labels={"editor": "Editor", "admin": "Administrator"})
+    await sync_roles(declared, labels={"test_editor": "Test editor", "admin": "Administrator"})
     await intranet.migrate()
-    await sync_roles(declared, labels={"editor": "Editor", "admin": "Administrator"})
+    await sync_roles(declared, labels={"test_editor": "Test editor", "admin": "Administrator"})
     assert await snapshot() == first
 
-    assert await role_permissions(await role_id("editor")) == {"feed.publish", "feed.pin", "onboarding.manage"}
-    assert await role_permissions(await role_id("hr")) == {"onboarding.manage"}
+    assert await role_permissions(await role_id("test_editor")) == {"test.publish", "test.pin", "test.onboard"}
+    assert await role_permissions(await role_id("test_hr")) == {"test.onboard"}
     assert await role_permissions(await role_id(ADMIN_ROLE)) == {ALL}
     # A permission with no default role is given to no role but the admin's "*".
-    assert not await RolePermission.exists().where(RolePermission.permission == "feed.read").run()
+    assert not await RolePermission.exists().where(RolePermission.permission == "test.read").run()
 
     # A permission added in a later version joins the existing role; nothing is duplicated.
-    await sync_roles([*declared, Permission(name="feed.delete", label="Delete", default_roles=("editor",))])
-    assert "feed.delete" in await role_permissions(await role_id("editor"))
-    assert await Role.count().where(Role.name == "editor").run() == 1
+    await sync_roles([*declared, Permission(name="test.delete", label="Delete", default_roles=("test_editor",))])
+    assert "test.delete" in await role_permissions(await role_id("test_editor"))
+    assert await Role.count().where(Role.name == "test_editor").run() == 1
 
 
 async def test_sync_roles_keeps_what_an_admin_changed(intranet: Any) -> None:
-    declared = [Permission(name="feed.publish", label="Publish", default_roles=("editor",))]
+    declared = [Permission(name="test.publish", label="Publish", default_roles=("test_editor",))]
     await sync_roles(declared)
-    editor = await role_id("editor")
-    await RolePermission.insert(RolePermission(role=editor, permission="feed.pin")).run()
+    editor = await role_id("test_editor")
+    await RolePermission.insert(RolePermission(role=editor, permission="test.pin")).run()
     await Role.update({Role.label: "Redaktør"}).where(Role.id == editor).run()
     await sync_roles(declared)
-    assert await role_permissions(editor) == {"feed.publish", "feed.pin"}
+    assert await role_permissions(editor) == {"test.publish", "test.pin"}
     row = await Role.select(Role.label).where(Role.id == editor).first().run()
     assert row is not None
     assert row["label"] == "Redaktør"
