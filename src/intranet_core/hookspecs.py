@@ -211,7 +211,7 @@ def register_nav_items(
 
     :param request: the request being served.
     :param user: the signed-in person, or ``None``; show an item only to
-        those it concerns (``await app.permissions.may(user.id, ...)``).
+        those it concerns (``await intranet_core.permissions.service.may(user.id, ...)``).
     :returns: a list of :class:`intranet_core.contributions.NavItem`, shown
         sorted by ``order``. May be async.
     Called on every page render.

@@ -142,7 +142,9 @@ async def sign_in(
             intranet, actor_id=None, fields={"email": email, "name": name}, password_hash=hash_password(TEST_PASSWORD)
         )
     else:
-        person = await get_person(existing["id"])
+        found = await get_person(existing["id"])
+        assert found is not None
+        person = found
     for role_name, unit_id in roles:
         role = await Role.select(Role.id).where(Role.name == role_name).first().run()
         if role is None:

@@ -18,7 +18,7 @@ from intranet_core.audit.service import client_ip, record
 from intranet_core.auth import throttle
 from intranet_core.auth.guards import requires_login
 from intranet_core.auth.passwords import hash_password_async, password_problem, verify_password
-from intranet_core.auth.sessions import current_session_hash, end_session, end_sessions
+from intranet_core.auth.sessions import current_session_hash, end_session, end_sessions, live_sessions
 from intranet_core.auth.tables import UserSession
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
@@ -92,16 +92,17 @@ async def password_submit(
     address = client_ip(request)
     auth_settings = intranet.settings.auth
     # Guessing the current password from a borrowed session counts like failed sign-ins.
-    if await throttle.is_throttled(auth_settings, user.email, address):
+    attempt = await throttle.begin_attempt(auth_settings, user.email, address)
+    if attempt is None:
         return await _account_page(request, status_code=429,
                                    password_error=_("Too many attempts. Please wait a moment and try again."))
     row = await Person.select(Person.password_hash).where(Person.id == user.id).first().run()
     if not await verify_password(row["password_hash"] if row else None, data.current_password):
-        await throttle.record_failure(user.email, address)
         await record("auth.password_change_failed", actor_id=user.id, target_type="person", target_id=user.id,
                      ip=address)
         return await _account_page(request, status_code=400,
                                    password_error=_("Your current password is not right."))
+    await throttle.attempt_succeeded(user.email, attempt)
     min_length = auth_settings.min_password_length
     problem = "mismatch" if data.password != data.password_again else password_problem(
         data.password, min_length, email=user.email, name=user.name
@@ -126,9 +127,9 @@ async def password_submit(
 async def sessions_page(request: Request[Any, Any, Any]) -> Template:
     user = request.user
     current = current_session_hash(request)
-    rows = await UserSession.select().where(UserSession.person == user.id).order_by(
-        UserSession.last_seen_at, ascending=False
-    ).run()
+    rows = await UserSession.select().where(
+        (UserSession.person == user.id) & live_sessions(request.app.state.intranet.settings.auth)
+    ).order_by(UserSession.last_seen_at, ascending=False).run()
     sessions = [
         {
             "id": row["id"],

@@ -72,7 +72,6 @@ async def sign_in_submit(request: Request[Any, Any, Any]) -> Template | Redirect
         await set_password_hash(person["id"], await hash_password_async(password))
     await throttle.attempt_succeeded(email, attempt)
     await sign_in(request, person["id"], method="password")
-    await record("auth.sign_in", actor_id=person["id"], target_type="person", target_id=person["id"], ip=address)
     return Redirect(next_path, status_code=303)
 
 

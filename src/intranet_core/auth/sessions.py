@@ -21,7 +21,7 @@ from litestar.middleware.session.server_side import ServerSideSessionBackend, Se
 from litestar.types import Empty, Message, ScopeSession
 
 from intranet_core.auth.tables import UserSession
-from intranet_core.settings import Settings
+from intranet_core.settings import AuthSettings, Settings
 from intranet_core.store.service import DatabaseStore
 from intranet_core.store.tables import StoreEntry
 
@@ -111,6 +111,10 @@ async def sign_in(request: Any, person_id: int, *, method: str = "password") -> 
     new_id = secrets.token_hex(32)
     request.scope[_NEW_ID] = new_id
     request.set_session({"person_id": person_id, "signed_in_at": time.time(), "method": method})
+    from intranet_core.audit.service import client_ip, record
+
+    await record("auth.sign_in", actor_id=person_id, target_type="person", target_id=person_id,
+                 details={"method": method}, ip=client_ip(request))
     await UserSession.insert(
         UserSession(
             id=session_hash(new_id),
@@ -161,6 +165,18 @@ async def end_session(person_id: int, session_id_hash: str) -> bool:
         return False
     await StoreEntry.delete().where(StoreEntry.id == f"{SESSION_STORE}:{session_id_hash}").run()
     return True
+
+
+def live_sessions(settings: AuthSettings) -> Any:
+    """A condition matching sessions that have timed out neither idle nor absolutely.
+
+    (Timed-out sessions are refused when used; their rows linger until then.)
+    Last-seen is written at most once a minute, hence the minute of slack.
+    """
+    now = _now()
+    return (UserSession.last_seen_at > now - datetime.timedelta(minutes=settings.idle_timeout_minutes + 1)) & (
+        UserSession.created_at > now - datetime.timedelta(hours=settings.absolute_timeout_hours)
+    )
 
 
 async def touch(session_id_hash: str, last_seen: datetime.datetime | None) -> None:

@@ -10,6 +10,7 @@ from litestar.response import Redirect
 
 from intranet_core.app import Intranet, language_cookie
 from intranet_core.audit.service import client_ip
+from intranet_core.auth.routes import safe_next
 from intranet_core.people.service import update_person
 
 
@@ -24,8 +25,7 @@ async def choose_language(
     data: Annotated[LanguageForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
     intranet: Intranet = request.app.state.intranet
-    # Only a local path: never an open redirect.
-    target = data.next if data.next.startswith("/") and not data.next.startswith("//") else "/"
+    target = safe_next(data.next)
     response = Redirect(target, status_code=303)
     if data.language in intranet.settings.site.languages:
         response.cookies.append(language_cookie(data.language, intranet.settings))
