@@ -42,6 +42,7 @@ from intranet_core.plugins import (
 )
 from intranet_core.security import security_headers
 from intranet_core.settings import Settings, load_settings, validate_plugin_settings
+from intranet_core.usage.recorder import UsageMiddleware
 
 CORE_TEMPLATES = Path(__file__).parent / "site" / "templates"
 ROLE_LABELS = {"admin": "Administrator", "editor": "Editor", "hr": "HR"}
@@ -282,6 +283,8 @@ def create_app(
             session_config(settings).middleware,
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/", "^/healthz$", "^/schema"]),
             _language_middleware(settings),
+            # Page views for the usage figures (after authentication: it needs the person).
+            UsageMiddleware(),
         ],
         allowed_hosts=_allowed_hosts(settings),
         openapi_config=OpenAPIConfig(

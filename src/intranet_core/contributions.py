@@ -6,9 +6,13 @@ in which plugins happened to register.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
+
+if TYPE_CHECKING:
+    from intranet_core.people.models import PersonInfo
 
 
 class NavItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -62,6 +66,52 @@ class AudienceChoice(msgspec.Struct, frozen=True, kw_only=True):
 
     key: str
     label: str
+    order: int = 100
+
+
+class NotificationKind(msgspec.Struct, frozen=True, kw_only=True):
+    """Something people can be notified of (``workgroups.join_request``), and how by default.
+
+    ``name`` is the ``kind`` passed to
+    :func:`intranet_core.notifications.service.notify`; ``label`` is shown on
+    each person's notification settings page (translate it in the hook);
+    ``default_delivery`` is how a person is e-mailed until they choose
+    otherwise: ``"immediately"``, ``"daily"`` (the daily digest) or ``"never"``.
+    """
+
+    name: str
+    label: str
+    default_delivery: Literal["immediately", "daily", "never"] = "daily"
+    order: int = 100
+
+
+class SearchHit(msgspec.Struct, frozen=True, kw_only=True):
+    """One search result: ``title`` linking to ``url``, with a line of plain ``snippet`` text.
+
+    All three are plain text: the search page escapes them (and marks the
+    searched words itself). ``url`` is a path on the site (``/posts/7``) or an
+    ``https:``, ``http:``, ``mailto:`` or ``tel:`` link; a hit with any other
+    URL is dropped.
+    """
+
+    title: str
+    url: str
+    snippet: str = ""
+
+
+class SearchProvider(msgspec.Struct, frozen=True, kw_only=True):
+    """A kind of search result, shown as one group on the search page.
+
+    ``search(query, user, limit)`` is awaited with what the person typed (at
+    most 200 characters), the signed-in person, and how many hits to return
+    at most; it returns the best :class:`SearchHit` first, and only what
+    ``user`` may see. ``name`` (``posts``, ``people``) identifies the group in
+    ``/search?kind=`` and the API; ``label`` is its heading, translated.
+    """
+
+    name: str
+    label: str
+    search: Callable[[str, PersonInfo, int], Awaitable[list[SearchHit]]]
     order: int = 100
 
 

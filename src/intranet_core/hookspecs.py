@@ -30,7 +30,16 @@ if TYPE_CHECKING:
     from piccolo.conf.apps import AppConfig
 
     from intranet_core.app import Intranet
-    from intranet_core.contributions import AudienceChoice, NavItem, Permission, SignInMethod, Widget
+    from intranet_core.contributions import (
+        AudienceChoice,
+        NavItem,
+        NotificationKind,
+        Permission,
+        SearchProvider,
+        SignInMethod,
+        Widget,
+    )
+    from intranet_core.notifications.models import NotificationInfo
     from intranet_core.people.models import PersonInfo
 
 
@@ -169,6 +178,22 @@ def register_sign_in_methods(app: Intranet) -> list[SignInMethod]:
 
 
 @hookspec
+def register_notification_kinds(app: Intranet) -> list[NotificationKind]:
+    """Declare what this plugin notifies people of, and how they are e-mailed by default.
+
+    :returns: a list of :class:`intranet_core.contributions.NotificationKind`,
+        one per ``kind`` the plugin passes to
+        :func:`intranet_core.notifications.service.notify` (``workgroups.join_request``).
+        Each person sees them on ``/notifications/settings`` and chooses
+        "immediately", "daily" (one digest a day) or "never" for each. A kind
+        nobody declared is delivered daily and cannot be changed: declare it.
+        Translate ``label`` in the hook.
+    Sync only. Called whenever the kinds are needed: when the settings page
+    is rendered, when a notice is sent and when the digests are sent.
+    """
+
+
+@hookspec
 def prepare_jinja_environment(app: Intranet, env: jinja2.Environment) -> None:
     """Adjust the Jinja environment: add filters, globals or tests.
 
@@ -267,6 +292,46 @@ def audience_members(app: Intranet, keys: list[str]) -> list[int]:
     """
 
 
+@hookspec
+def register_search_providers(app: Intranet) -> list[SearchProvider]:
+    """Add a kind of result to the search page (``/search``) and ``/api/v1/search``.
+
+    :returns: a list of :class:`intranet_core.contributions.SearchProvider`,
+        shown as groups sorted by ``order``. Each provider's
+        ``search(query, user, limit)`` is awaited with what was typed, the
+        signed-in person and the most hits wanted, and returns
+        :class:`intranet_core.contributions.SearchHit` best first, **only
+        those ``user`` may see**. A provider with the same ``name`` as one
+        registered before it (the core's ``posts`` and ``people``) replaces
+        it. May be async.
+    Called on every search, in the searcher's language (translate ``label``
+    here). Content kept in the core's index is searched with
+    ``intranet_core.search.service.search_documents``.
+    """
+
+
+# --- Per request: recording use ---------------------------------------------
+
+
+@hookspec(firstresult=True)
+def usage_section(app: Intranet, request: Request[Any, Any, Any]) -> str | None:
+    """Name the section of the site a page belongs to, for the usage figures.
+
+    :param request: a page view by a signed-in person that is being recorded
+        (a ``GET`` answered ``200`` with HTML; never static files, ``/api/``
+        or fragments fetched by scripts).
+    :returns: the section's name for pages of this plugin (``"phonebook"``,
+        lower-case letters, digits, ``.``, ``_`` or ``-``; at most 40
+        characters), or ``None`` for pages that are not this plugin's. The
+        first answer wins; the core answers last (``"feed"``, ``"account"``,
+        ``"admin"``), and a page nobody claims counts as ``"other"``. A name
+        that is not of that form counts as ``"other"`` too: no path, query or
+        content is ever stored.
+    Sync only. Called after each recorded page view has been answered: keep it
+    to a look at ``request.url.path`` or ``request.scope["route_handler"]``.
+    """
+
+
 # --- Events: after the fact -------------------------------------------------
 
 
@@ -299,6 +364,82 @@ def person_deactivated(app: Intranet, person: PersonInfo) -> None:
     :param person: the person as stored now (``active`` is false).
     :returns: nothing. May be async.
     Called after the change has committed.
+    """
+
+
+@hookspec
+def post_published(app: Intranet, post_id: int, audience: list[str]) -> None:
+    """A post was published to the feed.
+
+    :param post_id: the new post's id; read it through
+        ``intranet_core.feed.service`` (``visible_post`` checks that a reader
+        may see it).
+    :param audience: the post's audience keys (``all``, ``unit:7``,
+        ``group:3``): who may see it. Never send a post's content to anyone
+        on this basis alone; check visibility per reader.
+    :returns: nothing. May be async.
+    Called once per post when it goes live: after the transaction that
+    created it has committed, or, for a post scheduled for later, when its
+    publication time has come. Not called for posts stored without being
+    announced (imports, demo data). The live feed uses it to show the post on
+    open feed pages; keep an implementation quick and catch what may fail.
+    """
+
+
+@hookspec
+def deliver_notification(app: Intranet, person_ids: list[int], notification: NotificationInfo) -> None:
+    """A notice was stored for these people: deliver it through another channel (chat, SMS, push).
+
+    :param person_ids: the recipients it was stored for: active people, never
+        the actor. Each chose per kind how they want to be e-mailed;
+        ``await intranet_core.notifications.service.deliveries(app, kind,
+        person_ids)`` tells a channel that follows the same choices.
+    :param notification: the :class:`intranet_core.notifications.models.NotificationInfo`
+        (kind, plain-text title and text, a local ``url``, actor, time).
+    :returns: nothing. May be async.
+    Called by ``notify()`` after the rows are stored and the immediate
+    e-mails sent, in the request that announced the change. Each plugin is
+    called on its own: an exception is logged (its type, never its message)
+    and does not keep the notice from other channels or reach the caller.
+    """
+
+
+# --- Personal data ----------------------------------------------------------
+
+
+@hookspec
+def export_personal_data(app: Intranet, person: PersonInfo) -> dict[str, Any] | None:
+    """Everything this plugin holds about a person, for their "download my data".
+
+    :param person: the person whose data is exported.
+    :returns: a JSON-serialisable mapping (string keys; strings, numbers,
+        booleans, ``None``, lists, mappings, ``datetime`` and ``date``), or
+        ``None`` when the plugin holds nothing about them. Leave out secrets
+        (hashes, tokens) and other people's personal data. The document
+        holds it under ``plugins.<plugin name>``. May be async.
+    Called when a person downloads their data (``/account/data``) and by
+    ``intranet export-person``. Read only: change nothing.
+    """
+
+
+@hookspec
+def erase_personal_data(app: Intranet, person: PersonInfo, mode: str) -> None:
+    """Erase or anonymise what this plugin holds about a person who has left.
+
+    :param person: the person as stored before the erasure; already
+        deactivated (their sessions and tokens have ended).
+    :param mode: ``"anonymise"``: keep content others rely on (posts,
+        pages, comments) but no longer tied to the person (set its author
+        column to NULL), and delete what is only about them (memberships,
+        preferences, read marks, reactions). ``"delete_content"``: delete
+        their content as well.
+    :returns: nothing. May be async.
+    Called by ``intranet_core.personal_data.service.erase_person`` inside its
+    write transaction, before the person's own row is anonymised. Use the
+    ORM (queries join the transaction); an exception undoes the whole
+    erasure. Afterwards no row of the plugin's tables may refer to the
+    person: ``intranet_core.personal_data.service.leftover_references``
+    lists any that do, and the core's tests fail on them.
     """
 
 

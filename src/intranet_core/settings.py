@@ -11,9 +11,10 @@ import os
 import re
 import secrets
 import tomllib
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -90,6 +91,43 @@ class MailSettings(_Section):
     timeout_seconds: int = 20
 
 
+class UsageSettings(_Section):
+    enabled: bool = True
+    """Record page views for the intranet's temperature (aggregated per person per day)."""
+    retention_days: int = 400
+    """Usage older than this many days is deleted (at start-up, then daily)."""
+    timezone: str = "Europe/Copenhagen"
+    """The time zone that days and hours of use are counted in (an IANA name)."""
+
+    def __post_init__(self) -> None:
+        if self.retention_days < 1:
+            raise ValueError(f"retention_days: expected at least 1, got {self.retention_days}")
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"timezone: expected a time zone such as 'Europe/Copenhagen', got {self.timezone!r}"
+            ) from None
+
+
+class FeedSettings(_Section):
+    restore_days: int = 30
+    """How long an administrator can restore a deleted post."""
+
+
+class PersonalDataSettings(_Section):
+    erase_mode: Literal["anonymise", "delete_content"] = "anonymise"
+    """What erasing a leaver does with what they wrote: ``anonymise`` keeps posts and comments
+    without an author; ``delete_content`` deletes them. Either way the person is anonymised."""
+    audit_retention_days: int = 730
+    """Audit entries (changes, look-ups, exports) older than this many days are deleted
+    (at start-up, and by ``intranet purge-audit-log``); 0 keeps them for ever."""
+
+    def __post_init__(self) -> None:
+        if self.audit_retention_days < 0:
+            raise ValueError(f"audit_retention_days: expected 0 or more, got {self.audit_retention_days}")
+
+
 class PluginsSettings(_Section):
     enabled: list[str] | None = None
     """Entry-point names of the plugins to use; ``None`` means every installed plugin."""
@@ -104,6 +142,9 @@ class Settings(_Section):
     site: SiteSettings = msgspec.field(default_factory=SiteSettings)
     auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
     mail: MailSettings = msgspec.field(default_factory=MailSettings)
+    feed: FeedSettings = msgspec.field(default_factory=FeedSettings)
+    usage: UsageSettings = msgspec.field(default_factory=UsageSettings)
+    personal_data: PersonalDataSettings = msgspec.field(default_factory=PersonalDataSettings)
     plugins: PluginsSettings = msgspec.field(default_factory=PluginsSettings)
     plugin_sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
     """Raw ``[plugins.<name>]`` tables; validated against each plugin's Struct at start-up."""

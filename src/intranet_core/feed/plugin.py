@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import weakref
 from pathlib import Path
 
 from litestar.types import ControllerRouterHandler
@@ -13,6 +17,11 @@ from intranet_core.contributions import Permission
 from intranet_core.i18n import gettext as _
 
 HERE = Path(__file__).parent
+PUBLISH_INTERVAL_S = 60.0
+"""How often scheduled posts are checked for their publication time."""
+
+log = logging.getLogger("intranet.feed")
+_publishers: weakref.WeakKeyDictionary[Intranet, asyncio.Task[None]] = weakref.WeakKeyDictionary()
 
 
 @hookimpl
@@ -27,7 +36,9 @@ def register_routes(app: Intranet) -> list[ControllerRouterHandler]:
     from intranet_core.feed import routes
 
     return [routes.feed_page, routes.post_page, routes.reach_page, routes.acknowledge, routes.compose,
-            routes.create]
+            routes.create, routes.edit_form, routes.edit, routes.delete, routes.deleted_page, routes.restore,
+            routes.comments_page, routes.add_comment, routes.comment_edit_form, routes.comment_edit,
+            routes.comment_delete, routes.reactions_page, routes.react, routes.people_autocomplete]
 
 
 @hookimpl
@@ -53,3 +64,29 @@ def register_permissions(app: Intranet) -> list[Permission]:
         Permission(name="feed.moderate", label=_("Edit and delete other people's posts and comments"),
                    default_roles=("editor",)),
     ]
+
+
+async def _publish_scheduled(app: Intranet) -> None:
+    from intranet_core.feed.service import publish_due
+
+    while True:
+        await asyncio.sleep(PUBLISH_INTERVAL_S)
+        try:
+            await publish_due(app)
+        except Exception as exc:  # try again next time
+            log.error("scheduled posts could not be published: %s", type(exc).__name__)
+
+
+@hookimpl
+def startup(app: Intranet) -> None:
+    """Publish scheduled posts when their time comes (search, notices), in every process."""
+    _publishers[app] = asyncio.get_running_loop().create_task(_publish_scheduled(app))
+
+
+@hookimpl
+async def shutdown(app: Intranet) -> None:
+    task = _publishers.pop(app, None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -9,24 +9,56 @@ to a district reaches its teams), and whatever plugins add through the
 A feed page is one query per key, each reading at most a page from the
 ``(key, published_at, post)`` index, merged in SQL: its cost does not grow
 with the number of posts.
+
+Publishing indexes a post for search in the same transaction and, once
+committed, announces it: the ``post_published`` hook, notices to the people
+it mentions who may see it, and to its whole audience if it is important. A
+post scheduled for later is published by :func:`publish_due`, which every
+process runs once a minute. Editing marks a post edited; deleting is soft
+(an administrator restores it within ``[feed] restore_days``); both, and
+restoring, are audited. Comments and reactions live in
+:mod:`intranet_core.feed.conversation`, mentions in
+:mod:`intranet_core.feed.mentions`.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from intranet_core import i18n
+from intranet_core.audit.service import record
+from intranet_core.feed import mentions
 from intranet_core.feed.tables import Acknowledgement, Post, PostAudience, PostSeen
-from intranet_core.markup import render
+from intranet_core.i18n import gettext as _
+from intranet_core.markup import plain_text
+from intranet_core.notifications import service as notifications
 from intranet_core.people.models import PersonInfo
 from intranet_core.people.tables import Membership, Person, Unit
-from intranet_core.permissions.service import ancestor_ids
+from intranet_core.permissions.service import ancestor_ids, units_where
 from intranet_core.plugins import gather
+from intranet_core.search import service as search
+
+log = logging.getLogger("intranet.feed")
 
 PAGE_SIZE = 20
 MAX_KEYS = 200
+MAX_ID = 2**31 - 1
+"""The largest id a (PostgreSQL ``integer``) serial column holds."""
+DELETED_PAGE_SIZE = 50
+SEARCH_KIND = "post"
+# The fixed set of reactions (kind: emoji), in the order shown.
+REACTIONS: dict[str, str] = {
+    "like": "👍",
+    "heart": "❤️",
+    "celebrate": "🎉",
+    "thanks": "🙏",
+    "insightful": "💡",
+}
 
 
 def now() -> datetime.datetime:
@@ -38,6 +70,17 @@ async def unit_keys(person_id: int) -> list[str]:
     rows = await Membership.select(Membership.unit.path).where(Membership.person == person_id).run()
     ids = sorted({uid for row in rows for uid in ancestor_ids(row["unit.path"] or "/")})
     return [f"unit:{uid}" for uid in ids]
+
+
+def valid_id(value: int) -> bool:
+    """Whether ``value`` can be a row id (a larger number in a URL is simply not found)."""
+    return 0 < value <= MAX_ID
+
+
+def unit_id_of(key: str) -> int | None:
+    """``unit:7`` -> 7; any other key -> ``None``."""
+    kind, _sep, value = key.partition(":")
+    return int(value) if kind == "unit" and value.isdigit() and len(value) < 12 else None
 
 
 async def audience_keys(intranet: Any, user: PersonInfo | None) -> list[str]:
@@ -68,16 +111,17 @@ class Cursor:
             moment = datetime.datetime.fromisoformat(stamp)
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=datetime.UTC)
-            return cls(moment, int(post_id))
-        except ValueError:
+            number = int(post_id)
+        except (ValueError, OverflowError):
             return None
+        return cls(moment, number) if 0 <= number <= MAX_ID else None
 
 
 async def visible_post_ids(keys: list[str], *, before: Cursor | None, limit: int = PAGE_SIZE) -> list[int]:
     """The newest visible, published post ids before the cursor: one union query."""
     if not keys:
         return []
-    cursor = before or Cursor(now(), 2**62)
+    cursor = before or Cursor(now(), MAX_ID)
     parts: list[str] = []
     args: list[Any] = []
     # Only placeholders are formatted into the SQL; every value is a parameter.
@@ -102,7 +146,7 @@ async def visible_post_ids(keys: list[str], *, before: Cursor | None, limit: int
 
 POST_COLUMNS = (
     Post.id, Post.title, Post.body, Post.body_html, Post.important, Post.pinned_until, Post.published_at,
-    Post.expires_at, Post.edited_at, Post.author, Post.author.name, Post.author.title,
+    Post.expires_at, Post.edited_at, Post.author, Post.author.name, Post.author.title, Post.announced_at,
 )
 
 
@@ -130,7 +174,7 @@ async def pinned_ids(keys: list[str]) -> list[int]:
 
 async def visible_post(post_id: int, keys: list[str]) -> dict[str, Any] | None:
     """One post if the person may see it (else ``None``: the page answers 404)."""
-    if not keys:
+    if not keys or not valid_id(post_id):
         return None
     row = await Post.select(*POST_COLUMNS).where(
         (Post.id == post_id)
@@ -143,24 +187,295 @@ async def visible_post(post_id: int, keys: list[str]) -> dict[str, Any] | None:
     return row
 
 
+async def may_moderate(person_id: int, keys: list[str]) -> bool:
+    """Whether the person holds ``feed.moderate`` for every audience of a post.
+
+    Holding it everywhere covers any post; holding it for units covers a
+    post whose audiences are all units in those branches. ``all`` and plugin
+    audiences need it everywhere.
+    """
+    where = await units_where(person_id, "feed.moderate")
+    if where is None:
+        return True
+    if not where or not keys:
+        return False
+    unit_ids = [unit_id_of(key) for key in keys]
+    if any(unit_id is None for unit_id in unit_ids):
+        return False
+    wanted = {u for u in unit_ids if u is not None}
+    rows = await Unit.select(Unit.id, Unit.path).where(Unit.id.is_in(sorted(wanted))).run()
+    if len(rows) != len(wanted):
+        return False
+    allowed = set(where)
+    return all(allowed & set(ancestor_ids(row["path"])) for row in rows)
+
+
+async def readable_post(intranet: Any, user: PersonInfo, post_id: int) -> dict[str, Any] | None:
+    """The post if this person may read it: its audience, its author, or who may moderate it.
+
+    ``None`` (the page answers 404) for a deleted post and for anyone else.
+    Authors also see their posts before the publication time.
+    """
+    if not valid_id(post_id):
+        return None
+    found = await visible_post(post_id, await audience_keys(intranet, user))
+    if found is not None:
+        return found
+    row = await Post.select(*POST_COLUMNS).where((Post.id == post_id) & Post.deleted_at.is_null()).first().run()
+    if row is None:
+        return None
+    if row["author"] == user.id:
+        return row
+    expired = row["expires_at"] is not None and row["expires_at"] <= now()
+    if row["published_at"] <= now() and not expired and await may_moderate(user.id, await audience_of(post_id)):
+        return row
+    return None
+
+
+async def _index(post_ids: list[int]) -> None:
+    """Put posts in the search index (inside the caller's transaction)."""
+    if not post_ids:
+        return
+    rows = await Post.select(Post.id, Post.title, Post.body).where(Post.id.is_in(post_ids)).run()
+    audiences: dict[int, list[str]] = {}
+    for row in await PostAudience.select(PostAudience.post, PostAudience.key).where(
+        PostAudience.post.is_in(post_ids)
+    ).run():
+        audiences.setdefault(int(row["post"]), []).append(row["key"])
+    for row in rows:
+        await search.index_document(
+            kind=SEARCH_KIND, ref_id=int(row["id"]), title=row["title"] or plain_text(row["body"], 80),
+            body=plain_text(row["body"]), audience=sorted(audiences.get(int(row["id"]), [])),
+            url=f"/posts/{int(row['id'])}",
+        )
+
+
 async def create_post(
     intranet: Any, *, author_id: int, title: str, body: str, audience: list[str], important: bool = False,
     pinned_until: datetime.datetime | None = None, published_at: datetime.datetime | None = None,
-    expires_at: datetime.datetime | None = None,
+    expires_at: datetime.datetime | None = None, announce: bool = True,
 ) -> int:
+    """Store a post; publish it now, or at ``published_at``.
+
+    A post that is published now is indexed for search in the same
+    transaction; then, once committed, plugins hear of it
+    (``post_published``), the people it mentions (who are in its audience)
+    are notified and, if it is important, everyone in its audience. A
+    scheduled post gets all that when :func:`publish_due` finds it due.
+    ``announce=False`` (imports, demo data) tells nobody, now or later (and
+    a scheduled post stored so is not indexed for search).
+    """
     published = published_at or now()
+    live = published <= now()
+    # Without announcing, the post counts as announced from the start:
+    # nothing is sent for it later either.
+    announced_at = now() if live else (None if announce else published)
+    body, _mentioned = await mentions.resolve(body, author_id)
     async with intranet.db.transaction(write=True):
         rows = await Post.insert(
             Post(
-                author=author_id, title=title, body=body, body_html=str(render(body)), important=important,
-                pinned_until=pinned_until, published_at=published, expires_at=expires_at, created_at=now(),
+                author=author_id, title=title, body=body, body_html=str(mentions.render_text(body)),
+                important=important, pinned_until=pinned_until, published_at=published, expires_at=expires_at,
+                created_at=now(), announced_at=announced_at,
             )
         ).returning(Post.id).run()
         post_id = int(rows[0]["id"])
         await PostAudience.insert(
             *[PostAudience(post=post_id, key=key, published_at=published) for key in dict.fromkeys(audience)]
         ).run()
+        if live:
+            await _index([post_id])
+    if live and announce:
+        await went_live(intranet, post_id)
     return post_id
+
+
+async def publish_due(intranet: Any) -> list[int]:
+    """Carry out the publication of scheduled posts whose time has come.
+
+    Each due post is claimed by one caller (an UPDATE that only succeeds on
+    unclaimed posts), indexed for search in the same transaction, and then
+    announced; safe to run in several processes at once.
+    """
+    due = (Post.announced_at.is_null()) & (Post.published_at <= now()) & Post.deleted_at.is_null()
+    if not await Post.exists().where(due).run():
+        return []
+    async with intranet.db.transaction(write=True):
+        rows = await Post.update({Post.announced_at: now()}).where(
+            Post.announced_at.is_null() & (Post.published_at <= now()) & Post.deleted_at.is_null()
+        ).returning(Post.id).run()
+        post_ids = sorted(int(row["id"]) for row in rows)
+        await _index(post_ids)
+    for post_id in post_ids:
+        await went_live(intranet, post_id)
+    return post_ids
+
+
+async def went_live(intranet: Any, post_id: int) -> None:
+    """A post was published (and committed): tell plugins (``post_published``), then the people concerned."""
+    try:
+        await gather(intranet.hook.post_published(app=intranet, post_id=post_id, audience=await audience_of(post_id)))
+    except Exception as exc:  # the post is published; a plugin's failure must not undo that
+        log.error("post_published failed for post %s: %s", post_id, type(exc).__name__)
+    await announce_post(intranet, post_id)
+
+
+def in_site_language(intranet: Any, compose: Callable[[], str]) -> str:
+    """Text for notices, in the site's language (the reader of a notice is not the writer)."""
+    token = i18n.set_language(intranet.settings.site.default_language)
+    try:
+        return compose()
+    finally:
+        i18n.reset_language(token)
+
+
+def post_label(row: dict[str, Any]) -> str:
+    """A post's title, or the start of its text when it has none."""
+    return str(row.get("title") or plain_text(row.get("body") or "", 80))
+
+
+async def notify_mentions(
+    intranet: Any, *, post_id: int, people: list[int], actor_id: int | None, title: str, text: str, url: str,
+    keys: list[str] | None = None,
+) -> None:
+    """Notify the mentioned people who are in the post's audience (decided in SQL)."""
+    if not people:
+        return
+    keys = await audience_of(post_id) if keys is None else keys
+    allowed = await audience_member_ids(intranet, keys, among=people)
+    recipients = [person for person in people if person in allowed and person != actor_id]
+    if recipients:
+        await notifications.notify(intranet, recipients=recipients, kind="feed.mention", title=title, url=url,
+                                   text=text, actor_id=actor_id)
+
+
+async def announce_post(intranet: Any, post_id: int, *, already_mentioned: list[int] | None = None,
+                        editor_id: int | None = None) -> None:
+    """Notify who a newly published (or edited) post concerns; call after commit.
+
+    Everyone in the audience of an important post (``feed.important``) and
+    the people it mentions who may see it (``feed.mention``); with
+    ``already_mentioned`` (an edit, by ``editor_id``) only newly mentioned
+    people, and no second important notice.
+    """
+    row = await Post.select(Post.id, Post.title, Post.body, Post.important, Post.author, Post.author.name).where(
+        Post.id == post_id
+    ).first().run()
+    if row is None:
+        return
+    keys = await audience_of(post_id)
+    label = post_label(row)
+    text = plain_text(row["body"], 300)
+    author = row["author.name"] or ""
+    actor_id = row["author"]
+    url = f"/posts/{post_id}"
+    try:
+        if editor_id is not None and editor_id != actor_id:
+            editor = await Person.select(Person.name).where(Person.id == editor_id).first().run()
+            author, actor_id = (editor["name"] if editor else ""), editor_id
+        if row["important"] and already_mentioned is None:
+            members = await audience_member_ids(intranet, keys)
+            members.discard(row["author"])
+            if members:
+                await notifications.notify(
+                    intranet, recipients=sorted(members), kind="feed.important",
+                    title=in_site_language(intranet, lambda: _("Important: %(post)s") % {"post": label}),
+                    url=url, text=text, actor_id=row["author"],
+                )
+        people = [p for p in mentions.mentioned_ids(row["body"]) if p not in (already_mentioned or [])]
+        await notify_mentions(
+            intranet, post_id=post_id, people=people, actor_id=actor_id, keys=keys, url=url, text=text,
+            title=in_site_language(
+                intranet, lambda: _("%(name)s mentioned you: %(post)s") % {"name": author, "post": label}
+            ),
+        )
+    except Exception as exc:  # the post is published; a failed notice must not undo that
+        log.error("post %s could not be announced: %s", post_id, type(exc).__name__)
+
+
+class PostGone(LookupError):
+    """The post does not exist, or is deleted (or, for a restore, is not deleted or too old)."""
+
+
+async def edit_post(intranet: Any, post_id: int, *, editor_id: int, title: str, body: str, ip: str = "") -> None:
+    """Change a post's title and text, marking it edited; newly mentioned people are notified."""
+    body, _mentioned = await mentions.resolve(body, editor_id)
+    async with intranet.db.transaction(write=True):
+        current = await intranet.db.for_update(
+            Post.select(Post.body, Post.author, Post.announced_at).where(
+                (Post.id == post_id) & Post.deleted_at.is_null()
+            )
+        ).first().run()
+        if current is None:
+            raise PostGone(post_id)
+        await Post.update({
+            Post.title: title, Post.body: body, Post.body_html: str(mentions.render_text(body)),
+            Post.edited_at: now(),
+        }).where(Post.id == post_id).run()
+        if current["announced_at"] is not None:
+            await _index([post_id])
+        await record("feed.post_edit", actor_id=editor_id, target_type="post", target_id=post_id,
+                     details={"author": current["author"]}, ip=ip)
+    if current["announced_at"] is not None:
+        await announce_post(intranet, post_id, already_mentioned=mentions.mentioned_ids(current["body"]),
+                            editor_id=editor_id)
+
+
+async def delete_post(intranet: Any, post_id: int, *, actor_id: int, ip: str = "") -> None:
+    """Hide a post everywhere (soft: an administrator can restore it for a while)."""
+    async with intranet.db.transaction(write=True):
+        rows = await Post.update({Post.deleted_at: now(), Post.deleted_by: actor_id}).where(
+            (Post.id == post_id) & Post.deleted_at.is_null()
+        ).returning(Post.author).run()
+        if not rows:
+            raise PostGone(post_id)
+        await search.remove_document(kind=SEARCH_KIND, ref_id=post_id)
+        await record("feed.post_delete", actor_id=actor_id, target_type="post", target_id=post_id,
+                     details={"author": rows[0]["author"]}, ip=ip)
+
+
+def restore_cutoff(intranet: Any) -> datetime.datetime:
+    """Posts deleted before this moment can no longer be restored."""
+    return now() - datetime.timedelta(days=intranet.settings.feed.restore_days)
+
+
+async def restore_post(intranet: Any, post_id: int, *, actor_id: int, ip: str = "") -> None:
+    """Bring back a post deleted within ``[feed] restore_days``."""
+    if not valid_id(post_id):
+        raise PostGone(post_id)
+    async with intranet.db.transaction(write=True):
+        rows = await Post.update({Post.deleted_at: None, Post.deleted_by: None}).where(
+            (Post.id == post_id) & Post.deleted_at.is_not_null() & (Post.deleted_at >= restore_cutoff(intranet))
+        ).returning(Post.author, Post.announced_at).run()
+        if not rows:
+            raise PostGone(post_id)
+        if rows[0]["announced_at"] is not None:
+            await _index([post_id])
+        await record("feed.post_restore", actor_id=actor_id, target_type="post", target_id=post_id,
+                     details={"author": rows[0]["author"]}, ip=ip)
+
+
+async def deleted_posts(intranet: Any, *, before: Cursor | None = None,
+                        limit: int = DELETED_PAGE_SIZE) -> list[dict[str, Any]]:
+    """Posts that can still be restored, most recently deleted first (keyset pages)."""
+    condition = Post.deleted_at.is_not_null() & (Post.deleted_at >= restore_cutoff(intranet))
+    if before is not None:
+        condition = condition & (
+            (Post.deleted_at < before.published_at)
+            | ((Post.deleted_at == before.published_at) & (Post.id < before.post_id))
+        )
+    rows = await Post.select(
+        Post.id, Post.title, Post.body, Post.author, Post.author.name, Post.published_at, Post.deleted_at,
+        Post.deleted_by,
+    ).where(condition).order_by(Post.deleted_at, ascending=False).order_by(Post.id, ascending=False).limit(
+        limit
+    ).run()
+    deleters = {int(r["deleted_by"]) for r in rows if r["deleted_by"] is not None}
+    names: dict[int, str] = {}
+    if deleters:
+        names = {int(p["id"]): p["name"] for p in
+                 await Person.select(Person.id, Person.name).where(Person.id.is_in(sorted(deleters))).run()}
+    return [{**r, "label": post_label(r), "deleted_by_name": names.get(r["deleted_by"] or 0, "")} for r in rows]
 
 
 async def acknowledge(intranet: Any, post_id: int, person_id: int) -> None:
@@ -190,22 +505,49 @@ async def audience_of(post_id: int) -> list[str]:
     return [r["key"] for r in rows]
 
 
-async def audience_size(intranet: Any, keys: list[str]) -> int:
-    """How many active people are in any of the audience keys (for reach)."""
-    people: set[int] = set()
+async def audience_member_ids(intranet: Any, keys: list[str], among: list[int] | None = None) -> set[int]:
+    """The active people in any of ``keys``, found in SQL.
+
+    Everyone for ``all``; the members of each unit's branch for
+    ``unit:<id>`` (one query for all units); and, for plugin keys, what the
+    ``audience_members`` hook answers. With ``among``, only those people are
+    considered (is this mentioned person in the audience?).
+    """
+    if among is not None and not among:
+        return set()
     if "all" in keys:
-        return int(await Person.count().where(Person.active == True).run())  # noqa: E712 - SQL
-    unit_ids = [int(k.split(":", 1)[1]) for k in keys if k.startswith("unit:")]
+        query = Person.select(Person.id).where(Person.active == True)  # noqa: E712 - SQL
+        if among is not None:
+            query = query.where(Person.id.is_in(sorted(set(among))))
+        return {int(r["id"]) for r in await query.run()}
+    people: set[int] = set()
+    unit_ids = sorted({u for u in (unit_id_of(k) for k in keys) if u is not None})
     if unit_ids:
         paths = await Unit.select(Unit.path).where(Unit.id.is_in(unit_ids)).run()
-        for path in paths:
-            rows = await Membership.select(Membership.person).where(
-                Membership.unit.path.like(f"{path['path']}%") & (Membership.person.active == True)  # noqa: E712
-            ).run()
-            people.update(int(r["person"]) for r in rows)
-    for members in await gather(intranet.hook.audience_members(app=intranet, keys=keys)):
-        people.update(int(m) for m in members)
-    return len(people)
+        if paths:
+            branch: Any = None
+            for path in paths:
+                part = Membership.unit.path.like(f"{path['path']}%")
+                branch = part if branch is None else branch | part
+            query = Membership.select(Membership.person).where(
+                branch & (Membership.person.active == True)  # noqa: E712 - SQL
+            )
+            if among is not None:
+                query = query.where(Membership.person.is_in(sorted(set(among))))
+            people.update(int(r["person"]) for r in await query.run())
+    if keys:
+        # gather() flattens the plugins' lists into one.
+        people.update(int(m) for m in await gather(intranet.hook.audience_members(app=intranet, keys=keys)))
+    if among is not None:
+        people &= set(among)
+    return people
+
+
+async def audience_size(intranet: Any, keys: list[str]) -> int:
+    """How many active people are in any of the audience keys (for reach)."""
+    if "all" in keys:
+        return int(await Person.count().where(Person.active == True).run())  # noqa: E712 - SQL
+    return len(await audience_member_ids(intranet, keys))
 
 
 async def reach(intranet: Any, post_id: int) -> dict[str, int]:
@@ -217,3 +559,38 @@ async def reach(intranet: Any, post_id: int) -> dict[str, int]:
 
 def audience_json(keys: list[str]) -> str:
     return json.dumps(keys)
+
+
+async def forget_mentions(person_id: int, replacement: str) -> int:
+    """Turn every mention of a person into plain text (``@replacement``), in posts and comments.
+
+    For erasing a person who has left: their name and id leave the stored
+    text and HTML of other people's posts and comments (and the search
+    index). Runs in the caller's transaction; returns how many texts changed.
+    """
+    from intranet_core.feed.tables import PostComment
+
+    marker = f"%](mention:{int(person_id)})%"
+    changed = 0
+    posts = await Post.select(Post.id, Post.body, Post.announced_at, Post.deleted_at).where(
+        Post.body.like(marker)
+    ).run()
+    for row in posts:
+        body = mentions.without_person(row["body"], person_id, replacement)
+        if body != row["body"]:
+            await Post.update({Post.body: body, Post.body_html: str(mentions.render_text(body))}).where(
+                Post.id == row["id"]
+            ).run()
+            if row["announced_at"] is not None and row["deleted_at"] is None:
+                await _index([int(row["id"])])
+            changed += 1
+    for row in await PostComment.select(PostComment.id, PostComment.body).where(
+        PostComment.body.like(marker)
+    ).run():
+        body = mentions.without_person(row["body"], person_id, replacement)
+        if body != row["body"]:
+            await PostComment.update({
+                PostComment.body: body, PostComment.body_html: str(mentions.render_text(body)),
+            }).where(PostComment.id == row["id"]).run()
+            changed += 1
+    return changed

@@ -22,6 +22,9 @@ class Post(Table, tablename="post"):
     edited_at = Timestamptz(null=True, default=None)
     deleted_at = Timestamptz(null=True, default=None, index=True)
     deleted_by = Integer(null=True, default=None)
+    # When the post went live: indexed for search and, if important,
+    # announced. NULL while it waits for its publication time.
+    announced_at = Timestamptz(null=True, default=None)
 
 
 class PostAudience(Table, tablename="post_audience"):
@@ -48,4 +51,30 @@ class PostSeen(Table, tablename="post_seen"):
     id: Serial
     post = ForeignKey(references=Post, on_delete=OnDelete.cascade, null=False, index=True)
     person = ForeignKey(references=Person, on_delete=OnDelete.cascade, null=False, index=True)
+    at = Timestamptz()
+
+
+class PostComment(Table, tablename="post_comment"):
+    """A comment on a post; seen by whoever may see the post."""
+
+    id: Serial
+    post = ForeignKey(references=Post, on_delete=OnDelete.cascade, null=False, index=True)
+    # NULL once the author is erased and their comments are kept anonymised.
+    author = ForeignKey(references=Person, on_delete=OnDelete.set_null, null=True, index=True)
+    body = Text(default="")
+    # Rendered and sanitised when written, never per view.
+    body_html = Text(default="")
+    created_at = Timestamptz()
+    edited_at = Timestamptz(null=True, default=None)
+    deleted_at = Timestamptz(null=True, default=None)
+    deleted_by = Integer(null=True, default=None)
+
+
+class PostReaction(Table, tablename="post_reaction"):
+    """One person's reaction of one kind to a post (unique per post, person and kind)."""
+
+    id: Serial
+    post = ForeignKey(references=Post, on_delete=OnDelete.cascade, null=False, index=True)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, null=False, index=True)
+    kind = Varchar(length=20)
     at = Timestamptz()

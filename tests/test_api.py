@@ -1,0 +1,329 @@
+"""``/api/v1``: the feed, posts, acknowledgements, comments, reactions and notifications over a token.
+
+The rules are the pages': what a person may not read is 404, what they may
+not publish is 403; a request that does not fit the schema is 400, never 500.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from intranet_core.account.tokens import create_api_token
+from intranet_core.audit.tables import AuditEntry
+from intranet_core.feed import service as feed
+from intranet_core.feed.tables import Post
+from intranet_core.notifications.tables import Notification
+from intranet_core.people import service as people
+from intranet_core.permissions.tables import Role, RoleAssignment
+
+NOW = datetime.datetime.now(datetime.UTC)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+class Site:
+    """Two districts; Karen works in Aarhus (and may publish there), Ole in Odense."""
+
+    def __init__(self, app: Litestar, client: httpx.AsyncClient) -> None:
+        self.app = app
+        self.intranet = app.state.intranet
+        self.client = client
+
+    async def setup(self) -> Site:
+        intranet = self.intranet
+        self.union = await people.create_unit(intranet, name="Union", kind="organisation", parent_id=None,
+                                              actor_id=None)
+        self.aarhus = await people.create_unit(intranet, name="Aarhus", kind="district", parent_id=self.union,
+                                               actor_id=None)
+        self.odense = await people.create_unit(intranet, name="Odense", kind="district", parent_id=self.union,
+                                               actor_id=None)
+        self.karen = (await people.create_person(intranet, actor_id=None, fields={
+            "email": "karen@example.org", "name": "Karen Holm", "title": "Organiser"}, unit_id=self.aarhus)).id
+        self.ole = (await people.create_person(intranet, actor_id=None, fields={
+            "email": "ole@example.org", "name": "Ole Dahl"}, unit_id=self.odense)).id
+        self.token = await create_api_token(intranet, self.karen, name="Phone", read_only=False)
+        self.read_only = await create_api_token(intranet, self.karen, name="Calendar", read_only=True)
+        self.ole_token = await create_api_token(intranet, self.ole, name="Script", read_only=False)
+        return self
+
+    async def make_editor(self, person_id: int, unit_id: int | None) -> None:
+        role = await Role.select(Role.id).where(Role.name == "editor").first().run()
+        assert role is not None
+        await RoleAssignment.insert(RoleAssignment(person=person_id, role=role["id"], unit=unit_id)).run()
+
+    async def post(self, title: str, audience: list[str], *, author: int | None = None, important: bool = False,
+                   at: datetime.datetime | None = None) -> int:
+        return await feed.create_post(self.intranet, author_id=author or self.ole, title=title, body=f"About {title}",
+                                      audience=audience, important=important, published_at=at, announce=False)
+
+    async def get(self, path: str, token: str | None = None, **params: Any) -> httpx.Response:
+        return await self.client.get(path, params=params or None, headers=bearer(token or self.token))
+
+    async def send(self, method: str, path: str, json: Any = None, token: str | None = None) -> httpx.Response:
+        return await self.client.request(method, path, json=json, headers=bearer(token or self.token))
+
+
+@pytest.fixture
+async def site(intranet_app: Litestar, intranet_client: httpx.AsyncClient) -> Site:
+    return await Site(intranet_app, intranet_client).setup()
+
+
+def titles(page: dict[str, Any]) -> list[str]:
+    return [item["title"] for item in page["items"]]
+
+
+# --- authentication -----------------------------------------------------------------------
+
+
+async def test_the_api_takes_a_token_and_answers_json_errors(site: Site, intranet_app: Litestar) -> None:
+    response = await site.client.get("/api/v1/feed")
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["status_code"] == 401
+    wrong = await site.client.get("/api/v1/feed", headers=bearer("itk_nope"))
+    assert wrong.status_code == 401
+
+
+# --- the feed --------------------------------------------------------------------------------
+
+
+async def test_the_feed_shows_what_the_person_may_see_newest_first_in_keyset_pages(site: Site) -> None:
+    for day in range(5):
+        await site.post(f"All {day}", ["all"], at=NOW - datetime.timedelta(days=10 - day))
+    await site.post("Aarhus news", [f"unit:{site.aarhus}"], at=NOW - datetime.timedelta(hours=2))
+    await site.post("Union news", [f"unit:{site.union}"], at=NOW - datetime.timedelta(hours=1))
+    await site.post("Odense only", [f"unit:{site.odense}"])
+    await site.post("Later", ["all"], at=NOW + datetime.timedelta(days=1))
+
+    first = await site.get("/api/v1/feed", limit=3)
+    assert first.status_code == 200, first.text
+    assert first.headers["cache-control"] == "no-store"
+    page = first.json()
+    assert titles(page) == ["Union news", "Aarhus news", "All 4"]
+    assert page["items"][0]["author"] == {"id": site.ole, "name": "Ole Dahl", "title": ""}
+    assert page["items"][0]["url"].startswith("/posts/")
+    second = (await site.get("/api/v1/feed", limit=3, before=page["next"])).json()
+    assert titles(second) == ["All 3", "All 2", "All 1"]
+    last = (await site.get("/api/v1/feed", limit=3, before=second["next"])).json()
+    assert titles(last) == ["All 0"] and last["next"] is None and last["pinned"] == []
+
+    one_unit = (await site.get("/api/v1/feed", unit=site.aarhus)).json()
+    assert titles(one_unit) == ["Aarhus news"]
+    not_mine = (await site.get("/api/v1/feed", unit=site.odense)).json()
+    assert titles(not_mine) == []
+
+
+async def test_pinned_posts_come_on_the_first_page(site: Site) -> None:
+    old = await site.post("Old but pinned", ["all"], at=NOW - datetime.timedelta(days=30))
+    await Post.update({Post.pinned_until: NOW + datetime.timedelta(days=1)}).where(Post.id == old).run()
+    for n in range(3):
+        await site.post(f"New {n}", ["all"])
+    page = (await site.get("/api/v1/feed", limit=2)).json()
+    assert [p["title"] for p in page["pinned"]] == ["Old but pinned"]
+    assert page["pinned"][0]["pinned"] is True
+
+
+@pytest.mark.parametrize("params", [
+    {"before": "not a cursor"}, {"before": "2026-01-01T00:00:00+00:00_99999999999"}, {"limit": 0},
+    {"limit": 51}, {"limit": "x"}, {"unit": 0}, {"unit": 2**40},
+    {"before": "0001-01-01T00:00:00+14:00_1"},
+])
+async def test_a_bad_query_is_400(site: Site, params: dict[str, Any]) -> None:
+    response = await site.get("/api/v1/feed", **params)
+    assert response.status_code == 400, response.text
+    assert response.json()["status_code"] == 400
+
+
+# --- one post ----------------------------------------------------------------------------
+
+
+async def test_a_post_the_person_may_not_read_is_404(site: Site) -> None:
+    mine = await site.post("Aarhus news", [f"unit:{site.aarhus}"])
+    theirs = await site.post("Odense only", [f"unit:{site.odense}"])
+    ok = await site.get(f"/api/v1/posts/{mine}")
+    assert ok.status_code == 200 and ok.json()["title"] == "Aarhus news"
+    assert ok.json()["body_html"].startswith("<p>")
+    for path in (f"/api/v1/posts/{theirs}", "/api/v1/posts/999999", f"/api/v1/posts/{theirs}/comments",
+                 f"/api/v1/posts/{theirs}/reactions"):
+        response = await site.get(path)
+        assert response.status_code == 404, path
+        assert "Odense" not in response.text
+    assert (await site.get(f"/api/v1/posts/{2**40}")).status_code == 400
+    assert (await site.get("/api/v1/posts/0")).status_code == 400
+
+
+# --- publishing ----------------------------------------------------------------------------
+
+
+async def test_publishing_follows_the_composer_s_rules(site: Site) -> None:
+    new = {"title": "Meeting", "body": "On **Monday**", "audience": [f"unit:{site.aarhus}"]}
+    refused = await site.send("POST", "/api/v1/posts", new)
+    assert refused.status_code == 403  # not an editor
+    await site.make_editor(site.karen, site.aarhus)
+    assert (await site.send("POST", "/api/v1/posts", {**new, "audience": ["all"]})).status_code == 403
+    assert (await site.send("POST", "/api/v1/posts", {**new, "audience": [f"unit:{site.odense}"]})).status_code == 403
+    assert (await site.send("POST", "/api/v1/posts", new, token=site.read_only)).status_code == 403
+
+    created = await site.send("POST", "/api/v1/posts", {**new, "important": True})
+    assert created.status_code == 201, created.text
+    post = created.json()
+    assert (post["title"], post["important"], post["author"]["id"]) == ("Meeting", True, site.karen)
+    assert "<strong>Monday</strong>" in post["body_html"]
+    assert (await site.get(f"/api/v1/posts/{post['id']}")).json()["title"] == "Meeting"
+    # Ole, in Odense, does not see it.
+    assert (await site.get(f"/api/v1/posts/{post['id']}", token=site.ole_token)).status_code == 404
+    [entry] = await AuditEntry.select().where(AuditEntry.action == "feed.post_create").run()
+    assert entry["actor_id"] == site.karen and '"via": "api"' in entry["details"]
+
+
+async def test_a_scheduled_post_is_the_author_s_until_it_is_published(site: Site) -> None:
+    await site.make_editor(site.karen, None)
+    later = (NOW + datetime.timedelta(days=2)).replace(microsecond=0)
+    created = await site.send("POST", "/api/v1/posts", {
+        "body": "Soon", "audience": ["all"], "publish_at": later.isoformat(), "pinned_until": "2030-01-01",
+    })
+    assert created.status_code == 201, created.text
+    post_id = created.json()["id"]
+    assert created.json()["published_at"].startswith(later.strftime("%Y-%m-%dT%H:%M:%S"))
+    assert (await site.get(f"/api/v1/posts/{post_id}", token=site.ole_token)).status_code == 404
+    assert titles((await site.get("/api/v1/feed")).json()) == []
+
+
+@pytest.mark.parametrize("body", [
+    {},
+    {"body": "x"},
+    {"body": "", "audience": ["all"]},
+    {"body": "   ", "audience": ["all"]},
+    {"body": "x", "audience": []},
+    {"body": "x", "audience": ["all"], "author": 1},
+    {"body": "x", "audience": ["all"], "title": "t" * 201},
+    {"body": "x" * 50_001, "audience": ["all"]},
+    {"body": "a\x00b", "audience": ["all"]},
+    {"body": "x", "audience": ["all"], "publish_at": "tomorrow"},
+    {"body": "x", "audience": ["all"], "publish_at": "9999-12-31T23:00:00-05:00"},
+    {"body": "x", "audience": ["all"], "important": "yes"},
+    {"body": "x", "audience": ["a" * 101]},
+    ["not", "an", "object"],
+])
+async def test_a_bad_post_is_400(site: Site, body: Any) -> None:
+    await site.make_editor(site.karen, None)
+    response = await site.send("POST", "/api/v1/posts", body)
+    assert response.status_code == 400, response.text
+    assert response.json()["status_code"] == 400
+    assert await Post.count().run() == 0
+
+
+async def test_broken_json_is_400(site: Site) -> None:
+    response = await site.client.post("/api/v1/posts", content=b"{", headers={
+        **bearer(site.token), "content-type": "application/json"})
+    assert response.status_code == 400
+
+
+# --- acknowledgements ----------------------------------------------------------------------
+
+
+async def test_acknowledging_an_important_post(site: Site) -> None:
+    important = await site.post("Read this", ["all"], important=True)
+    plain = await site.post("Just news", ["all"])
+    hidden = await site.post("Odense", [f"unit:{site.odense}"], important=True)
+    response = await site.send("POST", f"/api/v1/posts/{important}/acknowledge")
+    assert response.status_code == 200 and response.json() == {"post_id": important, "acknowledged": True}
+    assert (await site.send("POST", f"/api/v1/posts/{important}/acknowledge")).status_code == 200  # again: fine
+    assert (await site.get(f"/api/v1/posts/{important}")).json()["acknowledged"] is True
+    assert (await site.send("POST", f"/api/v1/posts/{plain}/acknowledge")).status_code == 404
+    assert (await site.send("POST", f"/api/v1/posts/{hidden}/acknowledge")).status_code == 404
+    read_only = await site.send("POST", f"/api/v1/posts/{important}/acknowledge", token=site.read_only)
+    assert read_only.status_code == 403
+    assert (await feed.reach(site.intranet, important))["acknowledged"] == 1
+
+
+# --- comments and reactions ------------------------------------------------------------------
+
+
+async def test_comments(site: Site) -> None:
+    post_id = await site.post("Summer party", ["all"])
+    created = await site.send("POST", f"/api/v1/posts/{post_id}/comments", {"body": "I'll bring *cake*"})
+    assert created.status_code == 201, created.text
+    comment = created.json()
+    assert comment["author"]["id"] == site.karen and "<em>cake</em>" in comment["body_html"]
+    other = (await site.send("POST", f"/api/v1/posts/{post_id}/comments", {"body": "Me too"},
+                             token=site.ole_token)).json()
+    listed = (await site.get(f"/api/v1/posts/{post_id}/comments")).json()
+    assert [c["body"] for c in listed["items"]] == ["I'll bring *cake*", "Me too"]
+    assert (await site.get(f"/api/v1/posts/{post_id}")).json()["comment_count"] == 2
+
+    assert (await site.send("POST", f"/api/v1/posts/{post_id}/comments", {"body": " "})).status_code == 400
+    assert (await site.send("POST", f"/api/v1/posts/{post_id}/comments", {"body": "x" * 10_001})).status_code == 400
+    assert (await site.send("DELETE", f"/api/v1/posts/{post_id}/comments/{other['id']}")).status_code == 403
+    assert (await site.send("DELETE", f"/api/v1/posts/{post_id}/comments/{comment['id']}")).status_code == 204
+    assert (await site.send("DELETE", f"/api/v1/posts/{post_id}/comments/{comment['id']}")).status_code == 404
+    assert [c["body"] for c in (await site.get(f"/api/v1/posts/{post_id}/comments")).json()["items"]] == ["Me too"]
+
+
+async def test_reactions_are_given_and_taken_back_idempotently(site: Site) -> None:
+    post_id = await site.post("Summer party", ["all"])
+
+    def count(state: dict[str, Any], kind: str) -> tuple[int, bool]:
+        [item] = [i for i in state["items"] if i["kind"] == kind]
+        return item["count"], item["mine"]
+
+    given = await site.send("PUT", f"/api/v1/posts/{post_id}/reactions/heart")
+    assert given.status_code == 200 and count(given.json(), "heart") == (1, True)
+    again = await site.send("PUT", f"/api/v1/posts/{post_id}/reactions/heart")
+    assert count(again.json(), "heart") == (1, True)
+    await site.send("PUT", f"/api/v1/posts/{post_id}/reactions/heart", token=site.ole_token)
+    assert count((await site.get(f"/api/v1/posts/{post_id}/reactions")).json(), "heart") == (2, True)
+    taken = await site.send("DELETE", f"/api/v1/posts/{post_id}/reactions/heart")
+    assert count(taken.json(), "heart") == (1, False)
+    assert count((await site.send("DELETE", f"/api/v1/posts/{post_id}/reactions/heart")).json(), "heart") == (1, False)
+    assert (await site.send("PUT", f"/api/v1/posts/{post_id}/reactions/angry")).status_code == 400
+    assert (await site.send("PUT", f"/api/v1/posts/{post_id}/reactions/like", token=site.read_only)).status_code == 403
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+async def test_notifications_are_the_person_s_own(site: Site) -> None:
+    for n in range(3):
+        await Notification.insert(Notification(
+            person=site.karen, kind="feed.mention", title=f"Notice {n}", url=f"/posts/{n + 1}", text="",
+            actor_id=site.ole, created_at=NOW + datetime.timedelta(seconds=n),
+        )).run()
+    await Notification.insert(Notification(person=site.ole, kind="feed.mention", title="Ole's", url="/",
+                                           created_at=NOW)).run()
+    page = (await site.get("/api/v1/notifications", limit=2)).json()
+    assert [n["title"] for n in page["items"]] == ["Notice 2", "Notice 1"]
+    assert page["unread"] == 3 and page["items"][0]["actor"] == "Ole Dahl"
+    rest = (await site.get("/api/v1/notifications", limit=2, before=page["next"])).json()
+    assert [n["title"] for n in rest["items"]] == ["Notice 0"] and rest["next"] is None
+
+    read = await site.send("POST", f"/api/v1/notifications/{page['items'][0]['id']}/read")
+    assert read.status_code == 200 and read.json() == {"unread": 2}
+    oles = await Notification.select(Notification.id).where(Notification.person == site.ole).first().run()
+    assert oles is not None
+    assert (await site.send("POST", f"/api/v1/notifications/{oles['id']}/read")).status_code == 404
+    assert (await site.send("POST", "/api/v1/notifications/read-all")).json() == {"unread": 0}
+    assert (await site.get("/api/v1/notifications")).json()["unread"] == 0
+    assert (await site.send("POST", "/api/v1/notifications/read-all", token=site.read_only)).status_code == 403
+
+
+# --- the schema ------------------------------------------------------------------------------
+
+
+async def test_every_api_operation_is_documented(site: Site) -> None:
+    schema = (await site.client.get("/schema/openapi.json")).json()
+    for path in ("/api/v1/feed", "/api/v1/posts", "/api/v1/posts/{post_id}", "/api/v1/posts/{post_id}/acknowledge",
+                 "/api/v1/posts/{post_id}/comments", "/api/v1/posts/{post_id}/reactions/{kind}",
+                 "/api/v1/notifications"):
+        assert path in schema["paths"], path
+        for operation in schema["paths"][path].values():
+            assert operation["summary"] and {"401"} <= set(operation["responses"])
+    for name in ("ApiPost", "FeedPage", "NewPost", "ApiComment", "Reactions", "NotificationPage", "ApiError"):
+        assert name in schema["components"]["schemas"], name
