@@ -204,6 +204,7 @@ class Result:
     load: str = ""
     throughput: dict[str, list[Measure]] = field(default_factory=dict)
     latency: dict[str, list[Measure]] = field(default_factory=dict)
+    breakdown: dict[str, Any] = field(default_factory=dict)
     error: str = ""
 
 
@@ -352,6 +353,116 @@ def python_load(url: str, *, seconds: float, connections: int, headers: dict[str
         capture_output=True, text=True, check=True, timeout=seconds + 60,
     )
     return Measure(**json.loads(done.stdout))
+
+
+# --- where a page's time goes (in-process) ---------------------------------------------------
+
+
+def _normal_sql(sql: str) -> str:
+    """A statement with its values taken out, to count statements of one kind together."""
+    sql = re.sub(r"\s+", " ", sql)
+    sql = re.sub(r"'[0-9T:. +-]{19,}'", "?", sql)
+    sql = re.sub(r"\((?:DEFAULT|\d)[^()]*\)(?:,\s*\((?:DEFAULT|\d)[^()]*\))*", "(…)", sql)
+    sql = re.sub(r"IN \([\d, ]+\)", "IN (…)", sql)
+    sql = re.sub(r"'(?:sessions|unit|all)[^']*'", "?", sql)
+    return re.sub(r"(?<![\w$])\d+(?:\.\d+)?", "?", sql)
+
+
+async def _breakdown(site: Path, paths: list[str], count: int) -> dict[str, Any]:
+    """Serve ``paths`` in this process ``count`` times each, signed in, timing statements and templates."""
+    import httpx
+    import jinja2
+    from piccolo.query.base import Query
+
+    from intranet_core.app import create_app
+    from intranet_core.settings import load_settings
+    from intranet_core.testing import client_for
+
+    statements: list[tuple[float, str]] = []
+    queries: list[float] = []
+    renders: list[float] = []
+    engines = []
+    for module, name in (("piccolo.engine.postgres", "PostgresEngine"), ("piccolo.engine.sqlite", "SQLiteEngine")):
+        engines.append(getattr(__import__(module, fromlist=[name]), name))
+
+    def timed_engine(original: Any) -> Any:
+        async def run_querystring(self: Any, querystring: Any, in_pool: bool = True) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return await original(self, querystring, in_pool=in_pool)
+            finally:
+                statements.append((time.perf_counter() - t0, str(querystring)))
+        return run_querystring
+
+    for engine in engines:
+        engine.run_querystring = timed_engine(engine.run_querystring)
+    original_run = Query._run
+
+    async def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return await original_run(self, *args, **kwargs)
+        finally:
+            queries.append(time.perf_counter() - t0)
+
+    Query._run = run  # type: ignore[method-assign]
+    original_render = jinja2.Template.render
+
+    def render(self: Any, *args: Any, **kwargs: Any) -> str:
+        t0 = time.perf_counter()
+        try:
+            return original_render(self, *args, **kwargs)
+        finally:
+            renders.append(time.perf_counter() - t0)
+
+    jinja2.Template.render = render  # type: ignore[method-assign]
+    os.chdir(site)
+    app = create_app(load_settings())
+    results: dict[str, Any] = {}
+    async with client_for(app, base_url="http://127.0.0.1") as client:
+        page = await client.get("/signin", headers={"accept": "text/html"})
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        answer = await client.post("/signin", data={"email": generate.BENCH_EMAIL, "password": generate.BENCH_PASSWORD,
+                                                     "_csrf_token": token.group(1)})
+        assert answer.status_code == 303, answer.status_code
+        headers = {"accept": "text/html", "accept-language": "da"}
+        for path in paths:
+            for _ in range(max(3, count // 5)):  # warm-up
+                await client.get(path, headers=headers)
+            statements.clear()
+            queries.clear()
+            renders.clear()
+            t0 = time.perf_counter()
+            for _ in range(count):
+                answer = await client.get(path, headers=headers)
+                if answer.status_code != 200:
+                    raise httpx.HTTPError(f"{path} answered {answer.status_code}")
+            total = (time.perf_counter() - t0) / count
+            kinds: dict[str, list[float]] = {}
+            for seconds, sql in statements:
+                kinds.setdefault(_normal_sql(sql), []).append(seconds)
+            results[path] = {
+                "ms": total * 1000, "statements": len(statements) / count,
+                "queries_ms": sum(queries) * 1000 / count, "engine_ms": sum(s for s, _ in statements) * 1000 / count,
+                "render_ms": sum(renders) * 1000 / count,
+                "slowest": sorted(((sum(v) * 1000 / count, len(v) / count, k[:150]) for k, v in kinds.items()),
+                                  reverse=True)[:4],
+            }
+    return results
+
+
+def breakdown(site: Path, urls: dict[str, str], count: int, env: dict[str, str]) -> dict[str, Any]:
+    """:func:`_breakdown` in a process of its own (the app binds Piccolo's tables to its database)."""
+    paths = {target: url.split("/", 3)[3] for target, url in urls.items() if target != "bare"}
+    done = subprocess.run(  # noqa: S603 - this script
+        [sys.executable, __file__, "--breakdown-of", str(site), str(count), *("/" + p for p in paths.values())],
+        capture_output=True, text=True, check=False, timeout=600, env=env,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the breakdown failed:\n{done.stderr[-3000:]}")
+    by_path = json.loads(done.stdout.strip().splitlines()[-1])
+    return {target: by_path["/" + path] for target, path in paths.items()}
 
 
 # --- one run -------------------------------------------------------------------------------
@@ -514,6 +625,8 @@ def one_run(spec: RunSpec, args: argparse.Namespace, work: Path, env: dict[str, 
         result.load = f"{before} before the measurements, {load_average()} after"
         if process.poll() is not None:
             result.error = f"the server exited {process.returncode}"
+    if args.breakdown:
+        result.breakdown = breakdown(site, urls, args.breakdown, env)
     for measures in (*result.throughput.values(), *result.latency.values()):
         bad = sum(m.not_200 + m.errors for m in measures)
         if bad:
@@ -564,6 +677,17 @@ def report(result: Result, connections: int) -> list[str]:
             f"{m.rps / b.rps:.3f}" for m, b in zip(result.throughput.get(target, []), bare, strict=False)
         )
         lines.append(f"  {target}/bare per round: {rounds}")
+    if result.breakdown:
+        lines.append("  in-process, signed in, one request at a time (ms per request; statements per request):")
+        for target, figures in result.breakdown.items():
+            rest = figures["ms"] - figures["queries_ms"] - figures["render_ms"]
+            lines.append(
+                f"    {target:<7} {figures['ms']:6.2f} ms: {figures['statements']:4.1f} SQL statements "
+                f"{figures['queries_ms']:6.2f} ms (of which waiting on the engine {figures['engine_ms']:5.2f}), "
+                f"templates {figures['render_ms']:5.2f}, the rest {rest:5.2f}"
+            )
+            for ms, times, sql in figures["slowest"]:
+                lines.append(f"      {ms:6.2f} ms {times:4.1f}x {sql}")
     if result.error:
         lines.append(f"  FAILED: {result.error}")
     return lines
@@ -572,6 +696,10 @@ def report(result: Result, connections: int) -> list[str]:
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--serve-bare":
         serve_bare(int(sys.argv[2]))
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--breakdown-of":
+        site, count, *paths = sys.argv[2:]
+        print(json.dumps(asyncio.run(_breakdown(Path(site), paths, int(count)))))
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "--load-generator":
         url, seconds, connections, headers = sys.argv[2:6]
@@ -592,6 +720,9 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the databases and the working directory")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse a database filled at the same size (implies --keep)")
+    parser.add_argument("--breakdown", type=int, default=50, metavar="N",
+                        help="afterwards, serve each page N times in-process and show where the time goes "
+                             "(SQL statements, templates, the rest); 0 to skip (default 50)")
     parser.add_argument("--installed-plugins", action="store_true", help="also load installed plugins")
     parser.add_argument("--python-load", action="store_true", help="use the asyncio load generator even with wrk")
     args = parser.parse_args()

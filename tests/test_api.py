@@ -169,6 +169,8 @@ async def test_publishing_follows_the_composer_s_rules(site: Site) -> None:
     await site.make_editor(site.karen, site.aarhus)
     assert (await site.send("POST", "/api/v1/posts", {**new, "audience": ["all"]})).status_code == 403
     assert (await site.send("POST", "/api/v1/posts", {**new, "audience": [f"unit:{site.odense}"]})).status_code == 403
+    for unknown in (["a" * 1000], [""], [f"unit:{site.aarhus}", "group:1"]):
+        assert (await site.send("POST", "/api/v1/posts", {**new, "audience": unknown})).status_code == 403
     assert (await site.send("POST", "/api/v1/posts", new, token=site.read_only)).status_code == 403
 
     created = await site.send("POST", "/api/v1/posts", {**new, "important": True})
@@ -209,7 +211,6 @@ async def test_a_scheduled_post_is_the_author_s_until_it_is_published(site: Site
     {"body": "x", "audience": ["all"], "publish_at": "tomorrow"},
     {"body": "x", "audience": ["all"], "publish_at": "9999-12-31T23:00:00-05:00"},
     {"body": "x", "audience": ["all"], "important": "yes"},
-    {"body": "x", "audience": ["a" * 101]},
     ["not", "an", "object"],
 ])
 async def test_a_bad_post_is_400(site: Site, body: Any) -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -119,15 +119,15 @@ class EventStream:
         finally:
             self.ended.set()
 
-    async def wait_for(self, condition: Any, timeout: float = WAIT) -> None:
-        deadline = time.monotonic() + timeout
+    async def wait_for(self, condition: Any, within: float = WAIT) -> None:
+        deadline = time.monotonic() + within
         while not condition():
             if time.monotonic() > deadline:
                 raise AssertionError("condition not met in time")
             await asyncio.sleep(0.01)
 
-    async def next_post(self, timeout: float = WAIT) -> int:
-        event = await asyncio.wait_for(self.events.get(), timeout)
+    async def next_post(self, within: float = WAIT) -> int:
+        event = await asyncio.wait_for(self.events.get(), within)
         assert event["event"] == "post"
         assert event["id"] == event["data"]
         return int(event["data"])
@@ -177,6 +177,12 @@ async def test_a_published_post_reaches_an_open_feed_page(intranet_app: Litestar
         assert f'id="post-{post_id}-title"' in card.text
         assert "Live news" in card.text and 'class="card post' in card.text
         assert "data-announce=" in card.text
+        # The same card as on the feed page, to the byte: reactions, comments, forms and all.
+        page = await reader.get("/", headers={"accept": "text/html"})
+        on_page = re.search(rf'<article id="post-{post_id}".*?</article>', page.text, re.S)
+        in_card = re.search(rf'<article id="post-{post_id}".*?</article>', card.text, re.S)
+        assert on_page is not None and in_card is not None
+        assert in_card.group(0) == on_page.group(0)
 
 
 async def test_a_reader_outside_the_audience_gets_no_event_and_no_card(intranet_app: Litestar) -> None:
@@ -378,16 +384,18 @@ async def test_an_event_reaches_a_page_served_by_another_operating_system_proces
     config.write_text(f'secret_key = "{TEST_SECRET_KEY}"\n[database]\nurl = "{intranet_settings.database.url}"\n')
     environ = {k: v for k, v in os.environ.items() if not k.startswith("INTRANET_")}
     environ["INTRANET_PLUGINS_DISABLED"] = "hello"
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "intranet"), "run", "--config", str(config), "--port", str(port)],
-        cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    log = tmp_path / "run.log"
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "intranet"), "run", "--config", str(config), "--port", str(port),
+            cwd=tmp_path, env=environ, stdout=output, stderr=output, start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=url, timeout=WAIT) as probe:
             deadline = time.monotonic() + 30
             while True:
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert process.returncode is None, log.read_text()
                 with contextlib.suppress(httpx.TransportError):
                     if (await probe.get("/healthz")).status_code == 200:
                         break
@@ -403,8 +411,8 @@ async def test_an_event_reaches_a_page_served_by_another_operating_system_proces
     finally:
         process.terminate()
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+            await asyncio.wait_for(process.wait(), 15)
+        except TimeoutError:
             process.kill()
-            process.wait()
+            await process.wait()
 

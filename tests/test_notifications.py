@@ -164,7 +164,8 @@ def bell_of(html: str) -> str:
 
 
 async def test_notify_stores_one_row_per_recipient_skipping_the_actor_and_inactive_people(
-    intranet_app: Any, client: httpx.AsyncClient, channel: ChannelPlugin, mailbox: Mailbox
+    intranet_app: Any, client: httpx.AsyncClient, channel: ChannelPlugin, mailbox: Mailbox,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     intranet = intranet_of(intranet_app)
     actor = await person(intranet_app, "actor@example.org", "Anne Actor")
@@ -185,6 +186,7 @@ async def test_notify_stores_one_row_per_recipient_skipping_the_actor_and_inacti
     # The other channels got the same recipients, although one channel failed.
     [(ids, notice)] = channel.delivered
     assert sorted(ids) == [bo, dan]
+    assert "plugin=broken" in caplog.text and "someone@example.org" not in caplog.text
     assert (notice.kind, notice.title, notice.url, notice.actor_id) == ("test.event", "Anne posted in Test",
                                                                         "/posts/7", actor)
     # test.event is "daily" by default: no mail now.

@@ -40,8 +40,11 @@ async def contexts(browser: Any, live_site: str) -> AsyncIterator[Any]:
             await context.close()
 
 
-async def open_feed(page: Any, email: str) -> None:
-    """Sign in, land on the feed, and wait until its live stream is open."""
+async def open_feed(page: Any, email: str) -> list[str]:
+    """Sign in, land on the feed, and wait until its live stream is open; returns the page's console errors."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     async with page.expect_response(lambda r: "/feed/live" in r.url and r.status == 200, timeout=10_000):
         await sign_in(page, email)
         assert page.url.endswith("/"), page.url
@@ -51,15 +54,18 @@ async def open_feed(page: Any, email: str) -> None:
         )
     # Marks this very page: a reload would forget it.
     await page.evaluate("window.liveTestMarker = 'still the same page'")
+    return errors
 
 
-async def publish(page: Any, title: str, audience: str | None = "all") -> None:
-    """Write a post through the composer; ``audience`` is a key, or ``None`` for the first choice offered."""
+async def publish(page: Any, title: str, *, audience: str = "all", label: str | None = None) -> None:
+    """Write a post through the composer, to an audience key or to the choice with this label."""
     await page.goto("/posts/new")
     await page.fill("#title", title)
     await page.fill("#body", f"{title}. Written in a browser, shown live.")
-    boxes = page.locator("input[name=audience]")
-    await (boxes.first if audience is None else page.locator(f"input[name=audience][value='{audience}']")).check()
+    if label is not None:
+        await page.get_by_label(label, exact=True).check()
+    else:
+        await page.locator(f"input[name=audience][value='{audience}']").check()
     await page.click("form[action='/posts'] button[type=submit]")
     await page.wait_for_load_state()
     assert "/posts/" in page.url, page.url
@@ -67,7 +73,7 @@ async def publish(page: Any, title: str, audience: str | None = "all") -> None:
 
 async def test_a_new_post_appears_on_an_open_feed_without_reloading(contexts: Any) -> None:
     reader = await contexts()
-    await open_feed(reader, "member@example.org")
+    errors = await open_feed(reader, "member@example.org")
     shown_before = await reader.locator("#feed article.post").count()
 
     editor = await contexts(phone=False)
@@ -83,6 +89,7 @@ async def test_a_new_post_appears_on_an_open_feed_without_reloading(contexts: An
     assert await card.count() == 1
     assert await reader.locator("#feed article.post").count() == shown_before + 1
     assert title in await reader.locator("p[role=status]").inner_text()
+    assert errors == []  # no script error, nothing refused by the Content-Security-Policy
     await card.locator("h2 a").click()
     await reader.wait_for_load_state()
     assert "/posts/" in reader.url
@@ -98,7 +105,8 @@ async def test_a_post_to_a_district_appears_only_for_its_members(contexts: Any) 
     editor = await contexts(phone=False)
     await sign_in(editor, "editor@example.org")
     title = f"District news {uuid.uuid4().hex[:8]}"
-    await publish(editor, title, audience=None)  # the editor may publish to their district only
+    # The editor may publish to their district (Østjylland, where the member works) and its teams.
+    await publish(editor, title, label="Østjylland")
 
     await member.locator("#feed article.post", has_text=title).wait_for(timeout=APPEARS_WITHIN_MS)
     await asyncio.sleep(1.5)  # time enough for the other page to have shown it, had it been told

@@ -27,6 +27,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 
 from intranet_core.auth.guards import requires_login
+from intranet_core.feed import routes as feed_routes
 from intranet_core.feed import service as feed
 from intranet_core.live.service import LiveFeed, live_feed
 
@@ -65,9 +66,7 @@ def _post_message(post_id: int) -> ServerSentEventMessage:
 
 async def missed_posts(keys: list[str], after: int) -> list[int]:
     """Visible posts newer than ``after`` (by id), oldest first: the page prepends each."""
-    # An explicit cursor (now, the largest id a PostgreSQL integer holds) rather than ``before=None``.
-    newest = feed.Cursor(datetime.datetime.now(datetime.UTC), 2**31 - 1)
-    recent = await feed.visible_post_ids(keys, before=newest, limit=CATCH_UP)
+    recent = await feed.visible_post_ids(keys, before=None, limit=CATCH_UP)
     return sorted(post_id for post_id in recent if post_id > after)
 
 
@@ -119,12 +118,17 @@ async def post_card(request: Request[Any, Any, Any], post_id: FromPath[int]) -> 
     found = await feed.visible_post(post_id, await feed.audience_keys(intranet, user))
     if found is None:
         raise NotFoundException()
-    acknowledged = await feed.acknowledged_by(user.id, [post_id])
-    await feed.mark_seen([post_id], user.id)
+    # The card exactly as the feed page shows it (acknowledgement, reactions, comments, edit link);
+    # it also counts the post as seen by the reader, as the feed page does.
+    [view] = await feed_routes._post_view(request, [found])
     pinned_until = found.get("pinned_until")
     pinned = pinned_until is not None and pinned_until > datetime.datetime.now(datetime.UTC)
     return Template(
         "live/card.html",
-        context={"post": {**found, "acknowledged": post_id in acknowledged}, "pinned": {post_id} if pinned else set()},
+        context={
+            "post": view, "pinned": {post_id} if pinned else set(), "viewer_id": user.id,
+            # Forms on the card (reactions) send the reader back to the feed page it was added to.
+            "here": "/",
+        },
         headers=NO_STORE,
     )

@@ -136,8 +136,11 @@ class LiveFeed:
     async def _beat(subscriber: Subscriber, deadline: float, heartbeat: float) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(max(0.0, min(heartbeat, deadline - loop.time())))
-            subscriber.put_nowait(_HEARTBEAT)
+            remaining = deadline - loop.time()
+            await asyncio.sleep(max(0.0, min(heartbeat, remaining)))
+            subscriber.put_nowait(_HEARTBEAT)  # the last one wakes the reader at the deadline
+            if remaining <= heartbeat:
+                return
 
     async def _events(self, subscriber: Subscriber, deadline: float) -> AsyncIterator[FeedEvent | None]:
         loop = asyncio.get_running_loop()

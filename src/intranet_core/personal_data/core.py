@@ -23,6 +23,7 @@ exporters below, and posts their own erasure (they leave search too).
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -184,7 +185,7 @@ async def _sign_in_failures(person: PersonInfo) -> dict[str, Any]:
     rows = await SignInFailure.select(SignInFailure.at).where(
         SignInFailure.key == f"account:{person.email.strip().lower()[:250]}"
     ).order_by(SignInFailure.at).run()
-    return {"failed_sign_ins": [row["at"] for row in rows]}
+    return {"failed_sign_ins": [datetime.datetime.fromtimestamp(row["at"], datetime.UTC) for row in rows]}
 
 
 async def _audit(person: PersonInfo) -> dict[str, Any]:
@@ -229,9 +230,10 @@ async def export_core(intranet: Any, person: PersonInfo) -> dict[str, Any]:
     for table, exporter in EXPORTERS.items():
         if table in tables:
             out.update(await exporter(person))
-    if SignInFailure in {t for t, _p in _core_tables(intranet, "export_personal_data")}:
+    core_tables = {t for t, _p in _core_tables(intranet, "export_personal_data")}
+    if SignInFailure in core_tables:
         out.update(await _sign_in_failures(person))
-    if AuditEntry in {t for t, _p in _core_tables(intranet, "export_personal_data")}:
+    if AuditEntry in core_tables:
         out.update(await _audit(person))
     others: dict[str, Any] = {}
     for table, refs in tables.items():

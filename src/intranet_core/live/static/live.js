@@ -20,14 +20,14 @@
   var source = null;
   var hiddenTimer = null;
   var queue = Promise.resolve();
-  var announcer = null;
 
   function postId(article) {
     var own = article.getAttribute("data-post-id");
     if (own) {
       return parseInt(own, 10);
     }
-    var match = /^post-(\d+)-title$/.exec(article.getAttribute("aria-labelledby") || "");
+    var match = /^post-(\d+)$/.exec(article.id || "") ||
+      /^post-(\d+)-title$/.exec(article.getAttribute("aria-labelledby") || "");
     return match ? parseInt(match[1], 10) : 0;
   }
 
@@ -44,17 +44,17 @@
     newest = Math.max(newest, parseInt(id, 10) || 0);
   });
 
+  // A polite live region, present before anything is said in it, so that
+  // screen readers announce each new post's title.
+  var announcer = document.createElement("p");
+  announcer.className = "visually-hidden";
+  announcer.setAttribute("role", "status");
+  feed.parentNode.insertBefore(announcer, feed);
+
   function announce(text) {
-    if (!text) {
-      return;
+    if (text) {
+      announcer.textContent = text;
     }
-    if (!announcer) {
-      announcer = document.createElement("p");
-      announcer.className = "visually-hidden";
-      announcer.setAttribute("role", "status");
-      feed.parentNode.insertBefore(announcer, feed);
-    }
-    announcer.textContent = text;
   }
 
   function insertCard(id, html) {
