@@ -231,6 +231,8 @@ def _serve(
         reload=reload,
         proxy_headers=settings.server.proxy_headers,
         server_header=False,
+        # Open live-update streams must not hold a restart for minutes.
+        timeout_graceful_shutdown=5,
         log_level="debug" if settings.debug else "info",
     )
 

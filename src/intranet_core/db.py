@@ -69,7 +69,11 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._available: asyncio.Semaphore | None = None
 
     async def get_connection(self) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(**self.connection_kwargs)
+        pending = aiosqlite.connect(**self.connection_kwargs)
+        # A connection someone forgot to close must not keep the process from
+        # exiting (aiosqlite runs each connection in a non-daemon thread).
+        pending._thread.daemon = True
+        connection = await pending
         connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.execute("PRAGMA foreign_keys = 1")
         await connection.execute("PRAGMA synchronous = NORMAL")
