@@ -22,7 +22,9 @@ intranet:
 * 30 % to one team.
 
 0.5 % are deleted, 1 % have expired, 1 % are important, the three newest
-national posts are pinned, and ten are scheduled in the coming days. Bodies
+national posts are pinned, and ten are scheduled in the coming days (the
+others count as announced, ``announced_at``, as after the migration that
+added it: the site's scheduler has nothing to catch up on). Bodies
 are markdown, rendered by the application's own renderer (a pool of 200,
 reused), some with the word *overenskomst* for search. The search index
 (``search_document``, when the search feature is there) gets every person and
@@ -341,8 +343,11 @@ class SearchRows:
 
 
 async def _write_all(plan: Plan, write: Callable[[str, Sequence[str], list[tuple[Any, ...]]], Any],
-                     password_hash: str, report: Report, log: Callable[[str], None], *, search: bool) -> list[int]:
+                     password_hash: str, report: Report, log: Callable[[str], None], *, search: bool,
+                     announced: bool) -> list[int]:
+    """Write everything; ``announced``: the post table has ``announced_at`` (set for published posts)."""
     moment = now()
+    post_columns = (*POST_COLUMNS, "announced_at") if announced else POST_COLUMNS
     rng = random.Random(plan.seed)  # noqa: S311 - benchmark data, not secrets
     org = organisation(plan, moment)
     persons, memberships = people(plan, org, rng, moment, password_hash)
@@ -363,7 +368,7 @@ async def _write_all(plan: Plan, write: Callable[[str, Sequence[str], list[tuple
     documents: list[tuple[Any, ...]] = []
 
     async def flush() -> None:
-        await write("post", POST_COLUMNS, post_rows)
+        await write("post", post_columns, post_rows)
         await write("post_audience", AUDIENCE_COLUMNS, audience)
         if documents:
             await write("search_document", SEARCH_COLUMNS, documents)
@@ -372,7 +377,8 @@ async def _write_all(plan: Plan, write: Callable[[str, Sequence[str], list[tuple
         report.documents += len(documents)
 
     for row, keys in posts(plan, org, rng, moment):
-        post_rows.append(row)
+        # A published post has been announced (else the site's scheduler would announce every one of them).
+        post_rows.append((*row, row[7] if row[7] <= moment else None) if announced else row)
         audience.extend(keys)
         if searchable is not None and (document := searchable.post(row, keys)) is not None:
             documents.append(document)
@@ -423,7 +429,10 @@ async def fill_postgres(url: str, plan: Plan, log: Callable[[str], None] = print
                 table, columns = "search_staging", (*columns, *SEARCH_WORD_COLUMNS)
             await connection.copy_records_to_table(table, records=rows, columns=list(columns))
 
-        pinned = await _write_all(plan, write, _password_hash(), report, log, search=search)
+        announced = bool(await connection.fetchval(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'post' AND column_name = 'announced_at'"
+        ))
+        pinned = await _write_all(plan, write, _password_hash(), report, log, search=search, announced=announced)
         if search:
             t0 = time.perf_counter()
             await connection.execute(
@@ -486,7 +495,8 @@ async def fill_sqlite(path: str, plan: Plan, log: Callable[[str], None] = print)
         search = connection.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_document'"
         ).fetchone() is not None
-        pinned = await _write_all(plan, write, _password_hash(), report, log, search=search)
+        announced = any(row[1] == "announced_at" for row in connection.execute("PRAGMA table_info(post)"))
+        pinned = await _write_all(plan, write, _password_hash(), report, log, search=search, announced=announced)
         t0 = time.perf_counter()
         for _name, sql in indexes:
             connection.execute(sql)

@@ -59,10 +59,10 @@ from intranet_core.people import service as people
 from intranet_core.people.tables import Person
 from intranet_core.personal_data.references import person_references
 from intranet_core.personal_data.service import (
-    ERASED_NAME,
     EXPORT_FORMAT,
     erase_person,
     erased_email,
+    erased_name,
     export_person,
     leftover_references,
     plugins_without_hooks,
@@ -298,7 +298,8 @@ async def test_anonymise_keeps_what_they_wrote_without_their_name(intranet_app: 
 
     erased = await erase_person(intranet, karen, actor_id=admin, mode="anonymise", ip="10.1.1.1")
 
-    assert (erased.name, erased.email, erased.active) == (ERASED_NAME, erased_email(karen), False)
+    assert (erased.name, erased.email, erased.active) == ("Tidligere medarbejder", erased_email(karen), False)
+    assert erased_name(intranet) == "Tidligere medarbejder"  # the site's language, Danish by default
     assert (erased.title, erased.phone, erased.mobile, erased.photo) == ("", "", "", None)
     row = await Person.select(Person.password_hash).where(Person.id == karen).first().run()
     assert row == {"password_hash": None}
@@ -340,7 +341,7 @@ async def test_delete_content_deletes_what_they_wrote(intranet_app: Litestar) ->
     assert await Post.count().run() == 0 and await PostComment.count().run() == 0
     assert not await SearchDocument.exists().where(SearchDocument.kind == "post").run()
     assert await leftover_references(intranet, karen) == {}
-    assert (await people.get_person(karen)).name == ERASED_NAME  # type: ignore[union-attr]
+    assert (await people.get_person(karen)).name == erased_name(intranet)  # type: ignore[union-attr]
 
 
 async def test_erasure_refuses_an_unknown_mode_oneself_and_no_one(intranet_app: Litestar) -> None:

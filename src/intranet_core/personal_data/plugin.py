@@ -11,6 +11,7 @@ for as long as that has no built-in plugin of its own (``core.api``).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,6 +20,8 @@ from litestar.types import ControllerRouterHandler
 from intranet_core import hookimpl
 from intranet_core.app import Intranet
 from intranet_core.people.models import PersonInfo
+
+HERE = Path(__file__).parent
 
 
 @hookimpl
@@ -31,6 +34,11 @@ def register_routes(app: Intranet) -> list[ControllerRouterHandler]:
 
         routes += api_routes()
     return routes
+
+
+@hookimpl
+def register_translations(app: Intranet) -> list[Path]:
+    return [HERE / "locale"]
 
 
 @hookimpl

@@ -12,8 +12,10 @@ import datetime
 import inspect
 from typing import Any, Literal, cast
 
+from intranet_core import i18n
 from intranet_core.audit.service import record
 from intranet_core.audit.tables import AuditEntry
+from intranet_core.i18n import gettext as _
 from intranet_core.people.models import PersonInfo
 from intranet_core.people.service import PersonError, get_person, set_active
 from intranet_core.people.tables import Person
@@ -23,13 +25,22 @@ from intranet_core.search import service as search
 EraseMode = Literal["anonymise", "delete_content"]
 ERASE_MODES: tuple[EraseMode, ...] = ("anonymise", "delete_content")
 EXPORT_FORMAT = "intranet-personal-data/1"
-ERASED_NAME = "Former employee"
+
 PERSON_SEARCH_KIND = "person"
 CORE_PLUGIN = "core.personal_data"
 
 
 def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
+
+
+def erased_name(intranet: Any) -> str:
+    """The name an erased person keeps, in the site's language ("Former employee")."""
+    token = i18n.set_language(intranet.settings.site.default_language)
+    try:
+        return _("Former employee")
+    finally:
+        i18n.reset_language(token)
 
 
 def erased_email(person_id: int) -> str:
@@ -102,7 +113,7 @@ async def erase_person(
        ``person_deactivated`` is announced.
     2. In one write transaction: every plugin's ``erase_personal_data``
        (the core's own last), then the person's row is anonymised
-       (:data:`ERASED_NAME`, :func:`erased_email`, no phone numbers, title,
+       (:func:`erased_name`, :func:`erased_email`, no phone numbers, title,
        photo, language, dates or password), they leave search, and the
        erasure is audited with its mode only.
 
@@ -124,7 +135,7 @@ async def erase_person(
     async with intranet.db.transaction(write=True):
         await _call_each(intranet.hook.erase_personal_data, app=intranet, person=person, mode=chosen)
         await Person.update({
-            Person.name: ERASED_NAME,
+            Person.name: erased_name(intranet),
             Person.email: erased_email(person_id),
             Person.title: "",
             Person.phone: "",
