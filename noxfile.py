@@ -1,8 +1,20 @@
-"""Automation: `nox -s tests` (SQLite), `tests_postgres`, `lint`, `typecheck`, `demo`."""
+"""Automation.
+
+* ``tests`` (the README's command): the core and every first-party plugin
+  installed together, each test suite on a throw-away SQLite database.
+* ``tests_postgres``: the same on the PostgreSQL in ``$INTRANET_TEST_DATABASE_URL``.
+* ``plugin_alone``: each plugin installed with the core and nothing else (its
+  declared ``intranet-*`` dependencies aside), its own tests on SQLite and, when
+  ``$INTRANET_TEST_DATABASE_URL`` is set, on PostgreSQL. This is what proves a
+  plugin does not lean on another one it does not declare.
+* ``lint``, ``typecheck``, ``demo``.
+"""
 
 from __future__ import annotations
 
 import os
+import tomllib
+from pathlib import Path
 
 import nox
 
@@ -11,48 +23,97 @@ nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
-PACKAGES = ["-e", ".[test]", "-e", "examples/hello-plugin"]
+HERE = Path(__file__).parent
+PLUGINS = sorted(path.name for path in (HERE / "plugins").iterdir() if (path / "pyproject.toml").is_file())
+CORE = ["-e", ".[test]", "-e", "examples/hello-plugin"]
 
 
-def install(session: nox.Session) -> None:
-    session.install(*PACKAGES)
+def plugin_requirements(name: str) -> list[str]:
+    """The plugin and the first-party plugins it depends on, as editable installs."""
+    meta = tomllib.loads((HERE / "plugins" / name / "pyproject.toml").read_text())["project"]
+    needed = [name]
+    for requirement in meta.get("dependencies", []):
+        distribution = requirement.split(";")[0].strip().split(" ")[0]
+        for stop in "<>=!~[":
+            distribution = distribution.split(stop)[0]
+        other = distribution.removeprefix("intranet-")
+        if distribution.startswith("intranet-") and other in PLUGINS:
+            needed = [*plugin_requirements(other), *needed]
+    return [arg for plugin in dict.fromkeys(needed) for arg in ("-e", f"plugins/{plugin}")]
+
+
+def every_plugin() -> list[str]:
+    return [arg for plugin in PLUGINS for arg in ("-e", f"plugins/{plugin}")]
+
+
+def suites() -> list[str]:
+    """The core's tests, then each plugin's: one pytest run each, so their conftests stay apart."""
+    return ["tests", *(f"plugins/{plugin}/tests" for plugin in PLUGINS)]
+
+
+def postgres_url(session: nox.Session, *, required: bool) -> str:
+    url = os.environ.get("INTRANET_TEST_DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return url
+    if required:
+        session.error("set INTRANET_TEST_DATABASE_URL to a PostgreSQL database the tests may empty")
+    return ""
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The test suite on a throw-away SQLite database."""
-    install(session)
+    """Every test suite, with the core and every plugin installed, on SQLite."""
+    session.install(*CORE, *every_plugin())
     env = {"INTRANET_TEST_DATABASE_URL": ""}
-    session.run("pytest", *(session.posargs or ["-q"]), env=env)
+    if session.posargs:
+        session.run("pytest", *session.posargs, env=env)
+        return
+    for suite in suites():
+        session.run("pytest", "-q", suite, env=env)
 
 
 @nox.session(python=PYTHON)
 def tests_postgres(session: nox.Session) -> None:
-    """The test suite on the PostgreSQL in $INTRANET_TEST_DATABASE_URL (emptied by the tests)."""
-    url = os.environ.get("INTRANET_TEST_DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        session.error("set INTRANET_TEST_DATABASE_URL to a PostgreSQL database the tests may empty")
-    install(session)
+    """Every test suite on the PostgreSQL in $INTRANET_TEST_DATABASE_URL (emptied by the tests)."""
+    url = postgres_url(session, required=True)
+    session.install(*CORE, *every_plugin())
+    env = {"INTRANET_TEST_DATABASE_URL": url}
+    if session.posargs:
+        session.run("pytest", *session.posargs, env=env)
+        return
     # The browser tests drive `intranet demo`, which is SQLite; they run in `tests`.
-    session.run("pytest", *(session.posargs or ["-q", "-m", "not browser"]), env={"INTRANET_TEST_DATABASE_URL": url})
+    for suite in suites():
+        session.run("pytest", "-q", "-m", "not browser", suite, env=env)
+
+
+@nox.session(python=PYTHON)
+@nox.parametrize("plugin", PLUGINS)
+def plugin_alone(session: nox.Session, plugin: str) -> None:
+    """One plugin with only the core: its tests on SQLite, then on PostgreSQL when configured."""
+    session.install("-e", ".[test]", *plugin_requirements(plugin))
+    suite = f"plugins/{plugin}/tests"
+    session.run("pytest", "-q", *session.posargs, suite, env={"INTRANET_TEST_DATABASE_URL": ""})
+    if url := postgres_url(session, required=False):
+        session.run("pytest", "-q", "-m", "not browser", *session.posargs, suite,
+                    env={"INTRANET_TEST_DATABASE_URL": url})
 
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff: style and common bugs."""
     session.install("ruff")
-    session.run("ruff", "check", "src", "tests", "examples", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "examples", "benchmarks", "plugins", "noxfile.py")
 
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy on the core."""
-    session.install("-e", ".[test]", "mypy")
-    session.run("mypy", "src/intranet_core")
+    """mypy on the core and every plugin."""
+    session.install(*CORE, *every_plugin(), "mypy")
+    session.run("mypy", "src/intranet_core", *(f"plugins/{plugin}/src" for plugin in PLUGINS))
 
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """The demo site with every example plugin."""
-    install(session)
+    """The demo site with every plugin."""
+    session.install(*CORE, *every_plugin())
     session.run("intranet", "demo", *session.posargs)
