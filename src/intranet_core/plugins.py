@@ -35,6 +35,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("core.live", "intranet_core.live.plugin"),
     ("core.usage", "intranet_core.usage.plugin"),
     ("core.personal_data", "intranet_core.personal_data.plugin"),
+    ("core.api", "intranet_core.api.plugin"),
     ("core.account", "intranet_core.account.plugin"),
     ("core.admin", "intranet_core.admin.plugin"),
 )

@@ -1,9 +1,4 @@
-"""The JSON API as a built-in plugin (``core.api``).
-
-Until ``core.api`` is listed among the built-in plugins, the
-``core.personal_data`` plugin serves these routes instead; once it is, it
-leaves them to this one.
-"""
+"""The JSON API under ``/api/v1`` as a built-in plugin (``core.api``)."""
 
 from __future__ import annotations
 

@@ -4,9 +4,6 @@ Answers the personal-data hooks for the core's own tables, serves
 ``/account/data`` (a person's own export), adds ``intranet erase-person``,
 ``intranet export-person`` and ``intranet purge-audit-log``, and keeps the
 audit log to ``[personal_data] audit_retention_days``.
-
-It also serves the JSON API under ``/api/v1`` (:mod:`intranet_core.api`)
-for as long as that has no built-in plugin of its own (``core.api``).
 """
 
 from __future__ import annotations
@@ -28,12 +25,7 @@ HERE = Path(__file__).parent
 def register_routes(app: Intranet) -> list[ControllerRouterHandler]:
     from intranet_core.personal_data.routes import download_my_data
 
-    routes: list[ControllerRouterHandler] = [download_my_data]
-    if app.pm.get_plugin("core.api") is None:
-        from intranet_core.api.routes import api_routes
-
-        routes += api_routes()
-    return routes
+    return [download_my_data]
 
 
 @hookimpl
