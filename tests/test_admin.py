@@ -315,6 +315,41 @@ async def test_deactivate_and_reactivate(site: Site) -> None:
     assert "You cannot deactivate yourself." in self_off.text
 
 
+async def test_erase_a_deactivated_person_after_confirming(site: Site) -> None:
+    await sign_in(site.client, "admin@example.org")
+    # Active people are deactivated first: that step can be undone, this one cannot.
+    page = await site.client.get(f"/admin/people/{site.outsider}", headers=HTML)
+    assert 'action="/admin/people/%d/erase"' % site.outsider not in page.text
+    early = await post(site.client, f"/admin/people/{site.outsider}/erase", {"mode": "anonymise", "confirm": "1"})
+    assert early.status_code == 400 and "Deactivate the person first." in early.text
+    await post(site.client, f"/admin/people/{site.outsider}/active", {"active": "0"})
+    page = await site.client.get(f"/admin/people/{site.outsider}", headers=HTML)
+    assert 'action="/admin/people/%d/erase"' % site.outsider in page.text
+    unconfirmed = await post(site.client, f"/admin/people/{site.outsider}/erase", {"mode": "anonymise"})
+    assert unconfirmed.status_code == 400 and "cannot be undone" in unconfirmed.text
+    bad_mode = await post(site.client, f"/admin/people/{site.outsider}/erase", {"mode": "shred", "confirm": "1"})
+    assert bad_mode.status_code == 400
+    assert (await person_row("outsider@example.org")) is not None  # nothing happened yet
+
+    done = await post(site.client, f"/admin/people/{site.outsider}/erase", {"mode": "anonymise", "confirm": "1"})
+    assert done.status_code == 303 and done.headers["location"].endswith("done=erased")
+    assert await person_row("outsider@example.org") is None
+    row = await Person.select(Person.name, Person.email).where(Person.id == site.outsider).first().run()
+    assert row == {"name": "Tidligere medarbejder", "email": f"erased-{site.outsider}@invalid"}
+    assert "person.erase" in await audit_actions()
+    page = await site.client.get(f"/admin/people/{site.outsider}?done=erased", headers=HTML)
+    assert "The person is erased." in page.text and "/erase" not in page.text
+
+
+async def test_erasing_needs_the_right_to_manage_the_person(site: Site) -> None:
+    await Person.update({Person.active: False}).where(Person.id == site.bob).run()
+    # The manager of district A manages people there only; Bob is in district B.
+    await sign_in(site.client, "manager.a@example.org")
+    refused = await post(site.client, f"/admin/people/{site.bob}/erase", {"mode": "anonymise", "confirm": "1"})
+    assert refused.status_code == 403
+    assert await person_row("bob@example.org") is not None
+
+
 async def test_memberships_add_primary_manager_remove(site: Site) -> None:
     await sign_in(site.client, "admin@example.org")
     response = await post(site.client, f"/admin/people/{site.ann}/memberships",

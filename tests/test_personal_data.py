@@ -220,6 +220,8 @@ async def test_download_my_data_is_one_json_document_with_everything(
     admin = await new_person(intranet_app, "admin@example.org", "Ada Admin")
     await record("people.view", actor_id=admin, target_type="person", target_id=person.id, ip="10.0.0.9")
 
+    account = await intranet_client.get("/account", headers={"accept-language": "da"})
+    assert 'href="/account/data"' in account.text and "Hent mine data" in account.text
     response = await intranet_client.get("/account/data")
     assert response.status_code == 200, response.text[:300]
     assert response.headers["content-type"].startswith("application/json")
@@ -296,15 +298,23 @@ async def test_anonymise_keeps_what_they_wrote_without_their_name(intranet_app: 
     await search.index_document(kind="person", ref_id=karen, title="Karen Holm", body="", audience=["all"],
                                 url=f"/people/{karen}")
 
+    mention = await feed.create_post(intranet, author_id=admin, title="Welcome",
+                                     body=f"Say hello to [@Karen Holm](mention:{karen})!", audience=["all"],
+                                     announce=False)
+
     erased = await erase_person(intranet, karen, actor_id=admin, mode="anonymise", ip="10.1.1.1")
 
     assert (erased.name, erased.email, erased.active) == ("Tidligere medarbejder", erased_email(karen), False)
+    # Someone else's post that mentioned her keeps its words, not her name or a link to her.
+    text = await Post.select(Post.body, Post.body_html).where(Post.id == mention).first().run()
+    assert text is not None and "Karen" not in str(text) and f"mention:{karen}" not in text["body"]
+    assert f"/people/{karen}" not in text["body_html"] and "Tidligere medarbejder" in text["body"]
     assert erased_name(intranet) == "Tidligere medarbejder"  # the site's language, Danish by default
     assert (erased.title, erased.phone, erased.mobile, erased.photo) == ("", "", "", None)
     row = await Person.select(Person.password_hash).where(Person.id == karen).first().run()
     assert row == {"password_hash": None}
     # Their post and comment stay, without an author; what was only about them is gone.
-    [post] = await Post.select(Post.title, Post.author).run()
+    [post] = await Post.select(Post.title, Post.author).where(Post.id != mention).run()
     assert post == {"title": "Summer party", "author": None}
     [comment] = await PostComment.select(PostComment.body, PostComment.author).run()
     assert comment == {"body": "Looking forward", "author": None}

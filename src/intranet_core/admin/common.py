@@ -79,6 +79,7 @@ def notices() -> dict[str, str]:
         "saved": _("Saved."),
         "deactivated": _("The person is deactivated and signed out everywhere."),
         "reactivated": _("The person is active again."),
+        "erased": _("The person is erased."),
         "membership_added": _("The membership is added."),
         "membership_saved": _("The membership is saved."),
         "membership_removed": _("The membership is removed."),

@@ -12,7 +12,7 @@ import datetime
 import types
 import typing
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
@@ -58,6 +58,11 @@ class NewPersonForm(PersonForm, kw_only=True):
 
 class ActiveForm(msgspec.Struct, kw_only=True):
     active: bool
+
+
+class EraseForm(msgspec.Struct, kw_only=True):
+    mode: Literal["anonymise", "delete_content"]
+    confirm: bool = False
 
 
 class MembershipForm(msgspec.Struct, kw_only=True):

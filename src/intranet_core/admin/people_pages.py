@@ -22,6 +22,7 @@ from intranet_core.admin.common import (
 )
 from intranet_core.admin.forms import (
     ActiveForm,
+    EraseForm,
     GrantForm,
     MembershipActionForm,
     MembershipForm,
@@ -48,6 +49,7 @@ from intranet_core.people.service import (
     update_person,
 )
 from intranet_core.people.tables import Membership, Person, Unit
+from intranet_core.personal_data.service import erase_person, erased_email
 from intranet_core.permissions.service import PermissionDenied, grant, may, may_anywhere, revoke
 from intranet_core.permissions.tables import Role, RoleAssignment
 
@@ -260,6 +262,8 @@ async def _person_page(
         assignments=assignments, roles=roles, language_choices=_languages(request),
         can_edit=not await holds_more_than(user.id, person_id), is_self=user.id == person_id,
         can_grant=role_scope.everywhere or bool(role_scope.unit_ids),
+        erased=person["email"] == erased_email(person_id),
+        erase_mode=_intranet(request).settings.personal_data.erase_mode,
     )
 
 
@@ -323,6 +327,28 @@ async def person_active(request: Request[Any, Any, Any], person_id: FromPath[int
         await set_active(_intranet(request), person_id, form.active, actor_id=user.id, ip=client_ip(request))
     return Redirect(f"/admin/people/{person_id}?done={'reactivated' if form.active else 'deactivated'}",
                     status_code=303)
+
+
+@post("/people/{person_id:int}/erase", name="admin_person_erase", include_in_schema=False, status_code=303)
+async def person_erase(request: Request[Any, Any, Any], person_id: FromPath[int]) -> Template | Redirect:
+    """Erase a deactivated person (the right to erasure): see ``intranet_core.personal_data``."""
+    user = actor(request)
+    person = await _require_person(request, person_id)
+    if (refused := await _require_editable(request, person, "erase")) is not None:
+        return refused
+    form, _errors = validate(EraseForm, read_form(await request.form(), EraseForm, checkboxes=["confirm"]))
+    if form is None:
+        return await _person_page(request, person, status=400, section="erase",
+                                  message=_("This value is not valid."))
+    # Two steps on purpose: deactivating can be undone, erasing cannot.
+    if person["active"] or person_id == user.id:
+        return await _person_page(request, person, status=400, section="status",
+                                  message=_("Deactivate the person first."))
+    if not form.confirm:
+        return await _person_page(request, person, status=400, section="erase",
+                                  message=_("Tick the box to confirm that this cannot be undone."))
+    await erase_person(_intranet(request), person_id, actor_id=user.id, mode=form.mode, ip=client_ip(request))
+    return Redirect(f"/admin/people/{person_id}?done=erased", status_code=303)
 
 
 @post("/people/{person_id:int}/memberships", name="admin_membership_add", include_in_schema=False,

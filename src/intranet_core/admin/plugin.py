@@ -32,7 +32,7 @@ def register_routes(app: Intranet) -> list[ControllerRouterHandler]:
     handlers: list[ControllerRouterHandler] = [
         overview,
         people_pages.people_list, people_pages.person_new, people_pages.person_create,
-        people_pages.person_detail, people_pages.person_update, people_pages.person_active,
+        people_pages.person_detail, people_pages.person_update, people_pages.person_active, people_pages.person_erase,
         people_pages.membership_add, people_pages.membership_change,
         people_pages.role_grant, people_pages.role_revoke,
         unit_pages.units_page, unit_pages.unit_new, unit_pages.unit_create,

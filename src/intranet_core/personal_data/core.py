@@ -296,6 +296,12 @@ async def erase_core(intranet: Any, person: PersonInfo, mode: str) -> None:
         await end_sessions(person.id)  # their store entries too
     for ref in core_references(intranet, "erase_personal_data"):
         await (_erase_posts if ref.table is Post else _erase_generic)(ref, person, mode)
+    if Post in core_tables:
+        # Other people's texts keep the words, not the link to (or the name of) who left.
+        from intranet_core.feed.service import forget_mentions
+        from intranet_core.personal_data.service import erased_name
+
+        await forget_mentions(person.id, erased_name(intranet))
     if SignInFailure in core_tables:
         await SignInFailure.delete().where(
             SignInFailure.key == f"account:{person.email.strip().lower()[:250]}"
