@@ -346,6 +346,11 @@ async def test_changed_and_deactivated_people(intranet_app: Litestar, intranet_c
     html = (await intranet_client.get("/search", params={"q": "lise"}, headers=EN)).text
     assert "Lise" not in html.split("<main", 1)[1]
 
+    # Back again: found again.
+    await set_active(intranet, person.id, True, actor_id=None)
+    assert await found("lise") == ["Lise Berg"]
+    await set_active(intranet, person.id, False, actor_id=None)
+
     # Even a document left behind by mistake does not show an inactive person.
     await index_document(kind=KIND_PERSON, ref_id=person.id, title="Lise Berg", body="", audience=["all"],
                          url="mailto:leaver@example.org")

@@ -350,7 +350,8 @@ def person_updated(app: Intranet, person: PersonInfo, changes: dict[str, Any]) -
     """A person's record changed.
 
     :param person: the person as stored now.
-    :param changes: the changed fields, each mapped to its old value.
+    :param changes: the changed fields, each mapped to its old value;
+        a reactivated person comes with ``{"active": False}``.
     :returns: nothing. May be async.
     Called after the change has committed; not called for deactivation
     (see ``person_deactivated``).

@@ -111,6 +111,8 @@ async def set_active(intranet: Any, person_id: int, active: bool, *, actor_id: i
     person = await get_person(person_id)
     if person is not None and not active:
         await gather(intranet.hook.person_deactivated(app=intranet, person=person))
+    elif person is not None:
+        await gather(intranet.hook.person_updated(app=intranet, person=person, changes={"active": False}))
 
 
 async def set_password_hash(person_id: int, password_hash: str) -> None:

@@ -73,7 +73,7 @@ async def person_created(app: Intranet, person: PersonInfo) -> None:
 async def person_updated(app: Intranet, person: PersonInfo, changes: dict[str, Any]) -> None:
     from intranet_core.search.providers import PERSON_FIELDS, index_person
 
-    if PERSON_FIELDS & changes.keys() or not person.active:
+    if PERSON_FIELDS & changes.keys() or "active" in changes or not person.active:
         await index_person(person)
 
 
