@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from intranet_core.feed import mentions, service, tables
-from intranet_core.feed.tables import Acknowledgement, Post, PostAudience, PostSeen
+from intranet_core.feed import mentions, service
+from intranet_core.feed.tables import Acknowledgement, Post, PostAudience, PostComment, PostReaction, PostSeen
 from intranet_core.markup import plain_text
 from intranet_core.people import demo as people_demo
 from intranet_core.people.tables import Membership, Person, Unit
@@ -39,9 +39,6 @@ SEED = 30  # any fixed number: the same month of news on every load
 DAYS = 30
 BATCH = 500  # rows per multi-row insert (SQLite's limit on parameters per statement)
 
-# Comments and reactions exist when the feed has them; the demo adds them only then.
-COMMENT_TABLE: Any = getattr(tables, "PostComment", None) or getattr(tables, "Comment", None)
-REACTION_TABLE: Any = getattr(tables, "PostReaction", None) or getattr(tables, "Reaction", None)
 DEMO_ACCOUNTS = (people_demo.ADMIN_EMAIL, people_demo.EDITOR_EMAIL, people_demo.MEMBER_EMAIL,
                  people_demo.MEMBER2_EMAIL)
 
@@ -221,16 +218,6 @@ COMMENTS = (
 # The post's author answers the first comment, mentioning its writer.
 ANSWERS = ("Godt spørgsmål — jeg vender tilbage i morgen.", "Ja, det gør det.", "Slides kommer på intranettet.",
            "Skriv til mig, så finder vi ud af det.")
-DEFAULT_REACTIONS = ("like", "love", "celebrate")
-
-
-def _reaction_kinds() -> tuple[str, ...]:
-    """The reaction kinds the feed offers (its own list when it has one)."""
-    for name in ("REACTION_KINDS", "REACTIONS"):
-        kinds = getattr(service, name, None)
-        if kinds:
-            return tuple(kinds.keys() if isinstance(kinds, dict) else kinds)
-    return DEFAULT_REACTIONS
 
 
 def plans(districts: Sequence[str], rng: random.Random) -> list[PostPlan]:
@@ -304,7 +291,7 @@ async def load_feed_demo(intranet: Any, now: datetime.datetime | None = None) ->
         staff = managers(unit) + [p for p in members(unit) if p not in demo_ids]
         return rng.choice(staff[:3] or everyone)
 
-    kinds = _reaction_kinds()
+    kinds = tuple(service.REACTIONS)
     counts = {"posts": 0, "comments": 0, "reactions": 0, "seen": 0}
     notice_acknowledged = notice_audience = 0
     async with intranet.db.transaction(write=True):
@@ -330,8 +317,7 @@ async def load_feed_demo(intranet: Any, now: datetime.datetime | None = None) ->
                 "important": plan.important, "published_at": published, "created_at": published,
                 "pinned_until": moment + datetime.timedelta(days=plan.pinned_days) if plan.pinned_days else None,
             }
-            if hasattr(Post, "announced_at"):  # published posts count as announced
-                values["announced_at"] = published
+            values["announced_at"] = published  # so the scheduler does not announce the past again
             rows = await Post.insert(Post(**values)).returning(Post.id).run()
             post_id = int(rows[0]["id"])
             counts["posts"] += 1
@@ -356,43 +342,35 @@ async def load_feed_demo(intranet: Any, now: datetime.datetime | None = None) ->
                 acknowledged = rng.sample(seen, min(len(seen), int(len(readers) * plan.acknowledged_share)))
                 acknowledgements += [Acknowledgement(post=post_id, person=p, at=after()) for p in acknowledged]
                 notice_acknowledged, notice_audience = len(acknowledged), len(audience)
-            if COMMENT_TABLE is not None and seen and rng.random() < 0.6:
+            if seen and rng.random() < 0.6:
                 writers = rng.sample(seen, min(len(seen), rng.randint(1, 5)))
                 written = sorted(after() for _ in writers)
                 for writer, at in zip(writers, written, strict=True):
                     text = rng.choice(COMMENTS)
-                    comments.append(COMMENT_TABLE(post=post_id, author=writer, body=text,
+                    comments.append(PostComment(post=post_id, author=writer, body=text,
                                                   body_html=str(mentions.render_text(text)), created_at=at))
                 if rng.random() < 0.3:
                     # The author answers the first comment, an @mention stored as the feed stores one.
                     mention = f"[@{mentions.escape_name(names[writers[0]])}](mention:{writers[0]})"
                     text = f"{mention} {rng.choice(ANSWERS)}"
                     at = min(moment, written[0] + datetime.timedelta(minutes=rng.randint(10, 180)))
-                    comments.append(COMMENT_TABLE(post=post_id, author=author, body=text,
+                    comments.append(PostComment(post=post_id, author=author, body=text,
                                                   body_html=str(mentions.render_text(text)), created_at=at))
-            if REACTION_TABLE is not None and seen:
+            if seen:
                 share = 0.5 if plan.audience == "all" else 0.3
                 for person in rng.sample(seen, int(len(seen) * share * rng.random())):
                     kind = kinds[0] if rng.random() < 0.7 else rng.choice(kinds)
-                    reactions.append(REACTION_TABLE(post=post_id, person=person, kind=kind, at=after()))
+                    reactions.append(PostReaction(post=post_id, person=person, kind=kind, at=after()))
         await _insert(PostAudience, audience_rows)
         await _insert(PostSeen, seen_rows)
         await _insert(Acknowledgement, acknowledgements)
-        if COMMENT_TABLE is not None:
-            await _insert(COMMENT_TABLE, sorted(comments, key=lambda c: c.created_at))
-            counts["comments"] = len(comments)
-        if REACTION_TABLE is not None:
-            await _insert(REACTION_TABLE, reactions)
-            counts["reactions"] = len(reactions)
+        await _insert(PostComment, sorted(comments, key=lambda c: c.created_at))
+        await _insert(PostReaction, reactions)
+        counts["comments"], counts["reactions"] = len(comments), len(reactions)
 
-    extras = []
-    if COMMENT_TABLE is not None:
-        extras.append(f"{counts['comments']} comments")
-    if REACTION_TABLE is not None:
-        extras.append(f"{counts['reactions']} reactions")
     return [
         f"The feed: {counts['posts']} posts over the last {DAYS} days"
-        + (f" with {' and '.join(extras)}" if extras else "")
-        + f"; the pinned notice \u201c{BREACH_NOTICE.title}\u201d is acknowledged by "
+        f" with {counts['comments']} comments and {counts['reactions']} reactions"
+        f"; the pinned notice \u201c{BREACH_NOTICE.title}\u201d is acknowledged by "
         f"{notice_acknowledged} of {notice_audience} people.",
     ]

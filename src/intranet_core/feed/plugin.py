@@ -90,3 +90,11 @@ async def shutdown(app: Intranet) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+@hookimpl
+async def load_demo_data(app: Intranet) -> list[str]:
+    """A month of news in the demo organisation (after the people, whose demo comes first)."""
+    from intranet_core.feed.demo import load_feed_demo
+
+    return await load_feed_demo(app)
