@@ -119,9 +119,7 @@ async def _readable(request: Request[Any, Any, Any], post_id: int) -> dict[str, 
 
 async def publishable_keys(request: Request[Any, Any, Any]) -> set[str]:
     """The audience keys the composer offers this person (the feed's own rules)."""
-    from intranet_core.feed.routes import _choices
-
-    return {choice.key for choice in await _choices(request)}
+    return {choice.key for choice in await service.publish_choices(request.app.state.intranet, request.user)}
 
 
 # --- views -------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from intranet_core.feed import conversation, mentions, service
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
 from intranet_core.people.tables import Unit
-from intranet_core.permissions.service import may, units_where
+from intranet_core.permissions.service import may
 from intranet_core.plugins import gather
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -172,26 +172,7 @@ async def acknowledge(request: Request[Any, Any, Any], post_id: FromPath[int]) -
 
 
 async def _choices(request: Request[Any, Any, Any]) -> list[AudienceChoice]:
-    """The audiences this person may publish to: everyone, units, plugin audiences."""
-    intranet = request.app.state.intranet
-    user = request.user
-    choices: list[AudienceChoice] = []
-    where = await units_where(user.id, "feed.publish")
-    if where is None:
-        choices.append(AudienceChoice(key="all", label=_("Everyone"), order=0))
-        units = await Unit.select(Unit.id, Unit.name, Unit.path).order_by(Unit.path).run()
-    elif where:
-        paths = await Unit.select(Unit.path).where(Unit.id.is_in(where)).run()
-        conditions = [Unit.path.like(f"{p['path']}%") for p in paths]
-        condition: Any = conditions[0]
-        for extra in conditions[1:]:
-            condition = condition | extra
-        units = await Unit.select(Unit.id, Unit.name, Unit.path).where(condition).order_by(Unit.path).run()
-    else:
-        units = []
-    choices += [AudienceChoice(key=f"unit:{u['id']}", label=u["name"], order=10) for u in units]
-    choices += await gather(intranet.hook.publishable_audiences(app=intranet, user=user))
-    return by_order(choices)
+    return await service.publish_choices(request.app.state.intranet, request.user)
 
 
 def _text_problems(title: str, body: str) -> list[str]:

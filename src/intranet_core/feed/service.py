@@ -32,6 +32,7 @@ from typing import Any
 
 from intranet_core import i18n
 from intranet_core.audit.service import record
+from intranet_core.contributions import AudienceChoice, by_order
 from intranet_core.feed import mentions
 from intranet_core.feed.tables import Acknowledgement, Post, PostAudience, PostSeen
 from intranet_core.i18n import gettext as _
@@ -81,6 +82,33 @@ def unit_id_of(key: str) -> int | None:
     """``unit:7`` -> 7; any other key -> ``None``."""
     kind, _sep, value = key.partition(":")
     return int(value) if kind == "unit" and value.isdigit() and len(value) < 12 else None
+
+
+async def publish_choices(intranet: Any, user: PersonInfo) -> list[AudienceChoice]:
+    """The audiences ``user`` may publish to, in order: everyone, units, plugins' audiences.
+
+    Everyone needs ``feed.publish`` held everywhere; a unit needs it there or
+    above (its sub-units come with it); plugins add theirs through
+    ``publishable_audiences``. A plugin that publishes on someone's behalf
+    (a survey's announcement) offers exactly these.
+    """
+    choices: list[AudienceChoice] = []
+    where = await units_where(user.id, "feed.publish")
+    if where is None:
+        choices.append(AudienceChoice(key="all", label=_("Everyone"), order=0))
+        units = await Unit.select(Unit.id, Unit.name, Unit.path).order_by(Unit.path).run()
+    elif where:
+        paths = await Unit.select(Unit.path).where(Unit.id.is_in(where)).run()
+        condition: Any = None
+        for row in paths:
+            match = Unit.path.like(f"{row['path']}%")
+            condition = match if condition is None else condition | match
+        units = await Unit.select(Unit.id, Unit.name, Unit.path).where(condition).order_by(Unit.path).run()
+    else:
+        units = []
+    choices += [AudienceChoice(key=f"unit:{u['id']}", label=u["name"], order=10) for u in units]
+    choices += await gather(intranet.hook.publishable_audiences(app=intranet, user=user))
+    return by_order(choices)
 
 
 async def audience_keys(intranet: Any, user: PersonInfo | None) -> list[str]:
