@@ -7,26 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import email
 import hashlib
 import re
-import socket
-from collections.abc import Iterator
-from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from intranet_core.audit.tables import AuditEntry
 from intranet_core.auth.passwords import hash_password
 from intranet_core.auth.tables import PasswordResetToken, UserSession
 from intranet_core.people.service import create_person, set_active
 from intranet_core.people.tables import Person
-from intranet_core.testing import database_url_for_tests, make_settings
+from intranet_core.testing import Mailbox, database_url_for_tests, mail_settings, make_settings
 
 HTML = {"accept": "text/html", "accept-language": "en"}
 PASSWORD = "correct horse battery staple"
@@ -37,49 +32,13 @@ FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Fi
 LINK = re.compile(r"(https?://[^\s/]+)/password-reset/([A-Za-z0-9_-]+)")
 
 
-# --- a real SMTP server ----------------------------------------------------------
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.port = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    try:
-        yield box
-    finally:
-        controller.stop()
+# --- mail goes to a real SMTP server: the ``mailbox`` fixture of intranet_core.testing -------
 
 
 @pytest.fixture
 def intranet_settings(tmp_path: Path, mailbox: Mailbox) -> Any:
-    return make_settings(
-        database_url_for_tests(tmp_path),
-        site={"name": "Forbundets intranet"},
-        mail={"host": "127.0.0.1", "port": mailbox.port, "from_address": "intranet@example.org"},
-    )
+    return make_settings(database_url_for_tests(tmp_path), site={"name": "Forbundets intranet"},
+                         mail=mail_settings(mailbox))
 
 
 # --- helpers -------------------------------------------------------------------------

@@ -8,19 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import email
 import logging
 import re
-import socket
-from collections.abc import AsyncIterator, Iterator
-from email import policy
-from email.message import EmailMessage
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from support import run_cli
 
 from intranet_core import hookimpl
@@ -31,53 +26,21 @@ from intranet_core.notifications.models import NotificationInfo
 from intranet_core.notifications.service import notify, send_daily_digests
 from intranet_core.notifications.tables import Notification, NotificationDigest, NotificationPreference
 from intranet_core.people.service import create_person, set_active
-from intranet_core.testing import TEST_PASSWORD, client_for, csrf_token_of, database_url_for_tests, make_settings
+from intranet_core.testing import (
+    TEST_PASSWORD,
+    Mailbox,
+    body_of,
+    client_for,
+    csrf_token_of,
+    database_url_for_tests,
+    free_port,
+    mail_settings,
+    make_settings,
+)
 
 BASE_URL = "https://intranet.example.org"
 HTML = {"accept": "text/html", "accept-language": "en"}
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-# --- a real SMTP server ----------------------------------------------------------------
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.port = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def body_of(message: EmailMessage) -> str:
-    part = message.get_body(("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    try:
-        yield box
-    finally:
-        controller.stop()
 
 
 # --- a plugin with kinds and channels of its own ----------------------------------------------
@@ -120,7 +83,7 @@ def intranet_settings(tmp_path: Path, mailbox: Mailbox) -> Any:
     return make_settings(
         database_url_for_tests(tmp_path),
         site={"name": "Forbundets intranet", "base_url": BASE_URL},
-        mail={"host": "127.0.0.1", "port": mailbox.port, "from_address": "intranet@example.org"},
+        mail=mail_settings(mailbox),
     )
 
 

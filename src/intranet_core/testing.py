@@ -16,6 +16,10 @@ gets these fixtures:
 ``intranet_client``
     An ``httpx.AsyncClient`` for it, on the test's own event loop (async);
     :func:`client_for` gives one for any app.
+``mailbox``
+    A real SMTP server (aiosmtpd) on a free loopback port, collecting what it
+    receives in ``mailbox.messages``; point the site at it with
+    ``make_settings(url, mail=mail_settings(mailbox))``.
 
 The fixtures need pytest-asyncio (``pip install intranet-core[test]``).
 """
@@ -23,9 +27,13 @@ The fixtures need pytest-asyncio (``pip install intranet-core[test]``).
 from __future__ import annotations
 
 import contextlib
+import email
 import inspect
 import os
-from collections.abc import AsyncIterator, Sequence
+import socket
+from collections.abc import AsyncIterator, Iterator, Sequence
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -165,6 +173,54 @@ async def _call(hook: Any, app: Litestar) -> None:
     result = hook(app) if inspect.signature(hook).parameters else hook()
     if inspect.isawaitable(result):
         await result
+
+
+class Mailbox:
+    """What a real SMTP server received (the ``mailbox`` fixture): parsed messages, in order."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.messages: list[EmailMessage] = []
+        self.port = port
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def mail_settings(mailbox: Mailbox, from_address: str = "intranet@example.org") -> dict[str, Any]:
+    """The ``[mail]`` section that sends to ``mailbox``."""
+    return {"host": "127.0.0.1", "port": mailbox.port, "from_address": from_address}
+
+
+def body_of(message: EmailMessage) -> str:
+    """The plain-text body of a received message."""
+    part = message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    from aiosmtpd.controller import Controller  # a test dependency: imported only when a test asks for mail
+
+    box = Mailbox(free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
 
 
 try:
