@@ -11,7 +11,7 @@ from support import is_postgres
 
 from intranet_core.app import create_app
 from intranet_core.errors import ConfigError, PendingMigrationsError
-from intranet_core.store.service import DatabaseStore
+from intranet_core.store.service import RENEW_SLACK_SECONDS, DatabaseStore
 from intranet_core.store.tables import StoreEntry
 from intranet_core.testing import build_app, client_for, make_settings, reset_database
 
@@ -141,6 +141,14 @@ async def test_database_store_namespaces_and_expiry(intranet_app: Litestar) -> N
         await sessions.set("short", b"x", expires_in=1)
         assert await sessions.get("short", renew_for=120) == b"x"
         assert (await sessions.expires_in("short") or 0) > 100
+        # Reading a session renewed moments ago writes nothing: no write per page view.
+        await sessions.set("fresh", b"x", expires_in=3600)
+        before = await StoreEntry.select(StoreEntry.expires_at).where(StoreEntry.id == "sessions:fresh").first().run()
+        assert await sessions.get("fresh", renew_for=3600 + RENEW_SLACK_SECONDS - 5) == b"x"
+        after = await StoreEntry.select(StoreEntry.expires_at).where(StoreEntry.id == "sessions:fresh").first().run()
+        assert before == after
+        assert await sessions.get("fresh", renew_for=3600 + RENEW_SLACK_SECONDS + 5) == b"x"
+        assert (await sessions.expires_in("fresh") or 0) > 3600 + RENEW_SLACK_SECONDS
 
         await other.delete_all()
         assert await other.get("a") is None

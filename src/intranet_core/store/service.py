@@ -10,6 +10,9 @@ from litestar.stores.base import NamespacedStore
 from intranet_core.store.tables import StoreEntry
 
 
+RENEW_SLACK_SECONDS = 300
+
+
 class DatabaseStore(NamespacedStore):
     """A namespaced key-value store with expiry, in the site's database."""
 
@@ -54,7 +57,10 @@ class DatabaseStore(NamespacedStore):
             await self.delete(key)
             return None
         seconds = self._seconds(renew_for)
-        if seconds is not None and row["expires_at"] is not None:
+        # Renewing on every read would make every page view a write; a few minutes' slack
+        # (a tenth of the lifetime when shorter) costs nothing noticeable in lifetime.
+        slack = min(RENEW_SLACK_SECONDS, seconds / 10) if seconds is not None else 0
+        if seconds is not None and row["expires_at"] is not None and row["expires_at"] < now + seconds - slack:
             await StoreEntry.update({StoreEntry.expires_at: now + seconds}).where(
                 StoreEntry.id == self._id(key)
             ).run()
