@@ -68,7 +68,7 @@ class Row:
     ``path`` names objects in braces: ``{P}`` the post (to the district, by
     the author, important), ``{C}`` the member's comment on it, ``{CF}`` the
     former member's comment (written while a member), ``{N}`` the member's
-    notification of the post; ``{fresh}`` a new object for each person
+    notification of the post, ``{F}`` a file attached to it; ``{fresh}`` a new object for each person
     (``fresh`` says which kind).
     """
 
@@ -125,6 +125,8 @@ MATRIX: tuple[Row, ...] = (
     Row("POST", "/posts/{post_id:int}/comments/{comment_id:int}/delete", "/posts/{P}/comments/{fresh}/delete",
         answers(SIGNIN, 404, 403, 403, 303, 303, 404), form={}, fresh="former's comment"),
     Row("GET", "/posts/{post_id:int}/reactions", "/posts/{P}/reactions", answers(SIGNIN, 404, 200, 200, 200, 200, 404)),
+    Row("GET", "/posts/{post_id:int}/files/{upload_id:int}", "/posts/{P}/files/{F}",
+        answers(SIGNIN, 404, 200, 200, 200, 200, 404)),
     Row("POST", "/posts/{post_id:int}/reactions", "/posts/{P}/reactions",
         answers(SIGNIN, 404, 303, 303, 303, 303, 404), form={"kind": "like", "next": "/"}),
     # The live card is the feed's: the audience only.
@@ -189,7 +191,7 @@ def test_every_post_route_is_in_the_matrix(intranet_app: Litestar) -> None:
 class World:
     app: Litestar
     intranet: Any
-    ids: dict[str, int] = field(default_factory=dict)  # P, C, CF, N, A, B
+    ids: dict[str, int] = field(default_factory=dict)  # P, C, CF, N, A, B, F
     clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     people: dict[str, int] = field(default_factory=dict)
@@ -272,6 +274,7 @@ async def build_world(app: Litestar, stack: contextlib.AsyncExitStack) -> World:
         return int(answer.headers["location"].rsplit("-", 1)[1])
 
     world.ids["P"] = await publish(POST_TEXT["title"])
+    world.ids["F"] = await attach_file(intranet, world.ids["P"], world.people[AUTHOR])
     world.ids["C"] = await comment(MEMBER, world.ids["P"])
     world.ids["CF"] = await comment(FORMER, world.ids["P"])
     from intranet_core.notifications.tables import Notification
@@ -298,6 +301,20 @@ async def build_world(app: Litestar, stack: contextlib.AsyncExitStack) -> World:
     assert membership is not None
     await remove_membership(intranet, world.people[FORMER], membership["id"], actor_id=None)
     return world
+
+
+async def attach_file(intranet: Any, post_id: int, author_id: int) -> int:
+    """A file on the post (``{F}``): its id."""
+    from litestar.datastructures import UploadFile
+
+    from intranet_core.feed.attachments import NewAttachment, attach
+    from intranet_core.uploads.service import prepare_upload
+
+    prepared = await prepare_upload(intranet, UploadFile(content_type="text/plain", filename="minutes.txt",
+                                                         file_data=b"Minutes of the district meeting\n"))
+    async with intranet.db.transaction(write=True):
+        [made] = await attach(post_id, [NewAttachment(kind="file", prepared=prepared)], uploader_id=author_id)
+    return made.upload.id
 
 
 async def outcome(world: World, row: Row, role: str) -> Any:

@@ -25,17 +25,33 @@ if TYPE_CHECKING:
     from intranet_core.app import Intranet, create_app
     from intranet_core.contributions import NavItem, Widget
     from intranet_core.settings import Settings
+    from intranet_core.uploads.service import (
+        UploadError,
+        UploadInfo,
+        delete_upload,
+        get_uploads,
+        purge_orphans,
+        store_upload,
+        upload_response,
+    )
 
 __all__ = [
     "PROJECT_NAME",
     "Intranet",
     "NavItem",
     "Settings",
+    "UploadError",
+    "UploadInfo",
     "Widget",
     "__version__",
     "create_app",
+    "delete_upload",
+    "get_uploads",
     "hookimpl",
     "hookspec",
+    "purge_orphans",
+    "store_upload",
+    "upload_response",
 ]
 
 _LAZY = {
@@ -44,6 +60,11 @@ _LAZY = {
     "NavItem": "intranet_core.contributions",
     "Widget": "intranet_core.contributions",
     "Settings": "intranet_core.settings",
+    **dict.fromkeys(
+        ("UploadInfo", "UploadError", "store_upload", "get_uploads", "upload_response", "delete_upload",
+         "purge_orphans"),
+        "intranet_core.uploads.service",
+    ),
 }
 
 

@@ -12,6 +12,7 @@ import jinja2
 import msgspec
 import pluggy
 from litestar import Litestar, Request
+from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie, State
 from litestar.di import Provide
@@ -29,6 +30,7 @@ from intranet_core.auth.middleware import AuthenticationMiddleware
 from intranet_core.auth.sessions import SESSION_STORE, HashedKeyStore, session_config
 from intranet_core.contributions import NavItem, Permission, by_order
 from intranet_core.db import Database
+from intranet_core.embeds import with_embeds
 from intranet_core.errors import ConfigError, PendingMigrationsError, PluginError
 from intranet_core.markup import sanitised
 from intranet_core.pages import csrf_field
@@ -163,6 +165,7 @@ def _jinja_environment(intranet: Intranet) -> jinja2.Environment:
         format_date=i18n.format_date,
     )
     env.filters["sanitised"] = sanitised
+    env.filters["with_embeds"] = with_embeds
     intranet.hook.prepare_jinja_environment(app=intranet, env=env)
     return env
 
@@ -307,14 +310,24 @@ def create_app(
     return app
 
 
-def _allowed_hosts(settings: Settings) -> list[str] | None:
+def _allowed_hosts(settings: Settings) -> AllowedHostsConfig | None:
     """With ``site.base_url`` set, only its host is served: links built from
     the request (password-reset mails) cannot be pointed at another site by
-    a forged Host header."""
+    a forged Host header.
+
+    The Host header is compared whole, port included: a base URL with a port
+    allows that too. ``/healthz`` answers any Host, so that each process can
+    be probed at its own address and port (``127.0.0.1:8001``)."""
     if not settings.site.base_url:
         return None
-    host = urlsplit(settings.site.base_url).hostname
-    return [host, "localhost", "127.0.0.1"] if host else None
+    parts = urlsplit(settings.site.base_url)
+    host = parts.hostname
+    if not host:
+        return None
+    hosts = [host, "localhost", "127.0.0.1"]
+    if parts.port:
+        hosts.append(f"{host}:{parts.port}")
+    return AllowedHostsConfig(allowed_hosts=hosts, exclude=["^/healthz$"])
 
 
 def language_cookie(language: str, settings: Settings) -> Cookie:

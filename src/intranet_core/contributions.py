@@ -6,6 +6,7 @@ in which plugins happened to register.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -33,6 +34,24 @@ class NavItem(msgspec.Struct, frozen=True, kw_only=True):
 class Widget(msgspec.Struct, frozen=True, kw_only=True):
     """A box on the front page: ``template`` is included with ``widget`` in its context."""
 
+    title: str
+    template: str
+    context: dict[str, Any] = msgspec.field(default_factory=dict)
+    order: int = 100
+
+
+class ProfileSection(msgspec.Struct, frozen=True, kw_only=True):
+    """A part of a person's profile page (``/people/<id>``).
+
+    ``template`` is included with ``section`` (this object), ``person`` (the
+    person shown) and ``viewer`` (the signed-in reader) in its context, so it
+    reads its data as ``section.context``. ``name`` identifies the section: one
+    with the same name as a section registered before it replaces it (the
+    core's are ``contact`` and ``organisation``). ``title`` is its heading,
+    translated in the hook; an empty title shows no heading.
+    """
+
+    name: str
     title: str
     template: str
     context: dict[str, Any] = msgspec.field(default_factory=dict)
@@ -113,6 +132,21 @@ class SearchProvider(msgspec.Struct, frozen=True, kw_only=True):
     label: str
     search: Callable[[str, PersonInfo, int], Awaitable[list[SearchHit]]]
     order: int = 100
+
+
+class PeriodicTask(msgspec.Struct, frozen=True, kw_only=True):
+    """Work done every ``interval`` by one process of the site (``register_periodic_tasks``).
+
+    ``name`` is namespaced like permissions (``surveys.rounds``) and unique on
+    the site; ``run(app)`` is awaited with the :class:`intranet_core.app.Intranet`.
+    ``timeout`` is how long a run may take before another process may start
+    the task again (after a crash): keep a run well within it.
+    """
+
+    name: str
+    interval: datetime.timedelta
+    run: Callable[[Any], Awaitable[None]]
+    timeout: datetime.timedelta = datetime.timedelta(minutes=15)
 
 
 def by_order(items: list[Any]) -> list[Any]:

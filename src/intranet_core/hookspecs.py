@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from litestar import Request
     from litestar.di import Provide
     from litestar.types import ControllerRouterHandler, ExceptionHandler
+    from markupsafe import Markup
     from piccolo.conf.apps import AppConfig
 
     from intranet_core.app import Intranet
@@ -34,7 +35,9 @@ if TYPE_CHECKING:
         AudienceChoice,
         NavItem,
         NotificationKind,
+        PeriodicTask,
         Permission,
+        ProfileSection,
         SearchProvider,
         SignInMethod,
         Widget,
@@ -194,6 +197,23 @@ def register_notification_kinds(app: Intranet) -> list[NotificationKind]:
 
 
 @hookspec
+def register_periodic_tasks(app: Intranet) -> list[PeriodicTask]:
+    """Declare work to be done every so often (send reminders, open rounds, tidy up).
+
+    :returns: a list of :class:`intranet_core.contributions.PeriodicTask`
+        (``name`` such as ``surveys.reminders``, ``interval``, ``async
+        run(app)``, ``timeout``). Across all processes of the site each task
+        runs once per interval: a process claims it in a write transaction
+        on the task's row in ``core_task`` before running it. Runs happen in
+        each app process's scheduler (``[tasks] scheduler``) or from cron
+        with ``intranet tasks run-due``. A run that raises is logged (the
+        error's type) and tried again at the next interval.
+    Sync only. Called when the scheduler starts and whenever due tasks are
+    looked for: return the same tasks each time, cheaply.
+    """
+
+
+@hookspec
 def prepare_jinja_environment(app: Intranet, env: jinja2.Environment) -> None:
     """Adjust the Jinja environment: add filters, globals or tests.
 
@@ -258,6 +278,28 @@ def register_front_page_widgets(
 
 
 @hookspec
+def register_profile_sections(
+    app: Intranet, request: Request[Any, Any, Any], user: PersonInfo, person: PersonInfo
+) -> list[ProfileSection]:
+    """Add sections to a person's profile page (``/people/<id>``).
+
+    :param request: the request being served.
+    :param user: the signed-in person looking at the page.
+    :param person: the person the page is about (active, and one ``user``
+        may look up).
+    :returns: a list of :class:`intranet_core.contributions.ProfileSection`,
+        shown sorted by ``order``. A section with the same ``name`` as one
+        registered before it replaces it: the core's ``contact`` (order 10)
+        and ``organisation`` (order 20) can be taken over by a plugin that
+        knows more (a phonebook with per-field visibility). Show only what
+        ``user`` may see of ``person``, decided in the plugin's own query.
+        May be async.
+    Called each time a profile page is rendered, in the reader's language
+    (translate ``title`` here).
+    """
+
+
+@hookspec
 def user_audience_keys(app: Intranet, user: PersonInfo) -> list[str]:
     """The feed audiences a person belongs to, besides ``all`` and their units.
 
@@ -266,6 +308,21 @@ def user_audience_keys(app: Intranet, user: PersonInfo) -> list[str]:
         visible to this person. Keep the list short (it is one index range
         each). May be async.
     Called once per feed page, permalink and search.
+    """
+
+
+@hookspec
+def muted_audience_keys(app: Intranet, user: PersonInfo) -> list[str]:
+    """Audience keys whose posts a person has chosen not to see in their main feed.
+
+    :param user: the person reading.
+    :returns: keys of this plugin (``group:12``) that ``user`` muted. They
+        are left out of the main feed (``/``, ``/api/v1/feed`` and its live
+        updates) only: permalinks, search and the plugin's own pages still
+        show those posts, and a post also addressed to another of the
+        person's keys still reaches them through it. ``all`` and ``unit:``
+        keys are never left out. May be async.
+    Called with ``user_audience_keys``, once per main feed page and stream.
     """
 
 
@@ -307,6 +364,35 @@ def register_search_providers(app: Intranet) -> list[SearchProvider]:
     Called on every search, in the searcher's language (translate ``label``
     here). Content kept in the core's index is searched with
     ``intranet_core.search.service.search_documents``.
+    """
+
+
+@hookspec
+def render_embeds(
+    app: Intranet, request: Request[Any, Any, Any], user: PersonInfo, references: list[str]
+) -> dict[str, Markup]:
+    """Fill in the embeds of a page: live content that is never stored with the text.
+
+    A writer embeds something by a paragraph holding only ``[[<owner>:<key>]]``
+    (``[[esdh:k3x9p2qa]]``); :func:`intranet_core.markup.render` stores it as
+    an empty placeholder, and the page that shows the text asks this hook,
+    per reader, what to show in its place.
+
+    :param request: the request being served.
+    :param user: the signed-in person reading the page.
+    :param references: every reference on the page (``esdh:k3x9p2qa``), each
+        once: answer for those whose ``<owner>`` is yours, leave out the rest.
+    :returns: a mapping of reference to the HTML to show: a ``markupsafe.Markup``
+        from an autoescaped template (anything else is escaped as text). Show
+        only what ``user`` may see; a reference left out (unknown, or nothing
+        the reader may see) shows nothing, not even a hint of what it holds.
+        May be async.
+    Called at most once per page with all of its references (the feed page,
+    a post's permalink, the card the live feed adds), so a plugin answers a
+    whole page with one look-up, never one per reference. Keep it within a
+    second or so: a slow source should show what it last knew. An exception
+    is logged (its type only) and leaves that plugin's embeds empty. See
+    :mod:`intranet_core.embeds`.
     """
 
 
@@ -468,4 +554,26 @@ def load_demo_data(app: Intranet) -> list[str] | None:
     Called by ``intranet demo`` on an empty, migrated database, once per
     plugin, core plugins first. Make the data realistic: it is what a
     newcomer's first impression of the site is made of.
+    """
+
+
+# --- Backups ----------------------------------------------------------------
+
+
+@hookspec
+def register_file_directories(app: Intranet) -> dict[str, Path]:
+    """Name the directories where this plugin keeps files of its own, for backups.
+
+    :returns: a mapping of a short name (lower-case letters, digits, ``_``
+        and ``-``) to a directory, e.g. ``{"scans": Path(settings.scan_dir)}``.
+        ``intranet backup`` copies each into the archive under
+        ``files/<plugin>/<name>/``; ``intranet restore`` puts it back in the
+        directory the restoring site names for the same plugin and name.
+        Files uploaded through :mod:`intranet_core.uploads` are in the core's
+        ``[uploads] directory`` already: do not name it again.
+    Sync only. Called by ``intranet backup`` and ``intranet restore``. The
+    files are copied before and after the database snapshot, so that a file
+    written before its row commits is in the archive with it: write each
+    file under a new name (and rename it into place) rather than changing
+    one in place.
     """

@@ -29,15 +29,18 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("core.auth", "intranet_core.auth.plugin"),
     ("core.permissions", "intranet_core.permissions.plugin"),
     ("core.audit", "intranet_core.audit.plugin"),
+    ("core.uploads", "intranet_core.uploads.plugin"),
     ("core.feed", "intranet_core.feed.plugin"),
     ("core.notifications", "intranet_core.notifications.plugin"),
     ("core.search", "intranet_core.search.plugin"),
     ("core.live", "intranet_core.live.plugin"),
     ("core.usage", "intranet_core.usage.plugin"),
+    ("core.tasks", "intranet_core.tasks.plugin"),
     ("core.personal_data", "intranet_core.personal_data.plugin"),
     ("core.api", "intranet_core.api.plugin"),
     ("core.account", "intranet_core.account.plugin"),
     ("core.admin", "intranet_core.admin.plugin"),
+    ("core.backup", "intranet_core.backup.plugin"),
 )
 
 

@@ -115,6 +115,53 @@ class FeedSettings(_Section):
     """How long an administrator can restore a deleted post."""
 
 
+MIB = 1024 * 1024
+
+
+def _default_allowed_types() -> list[str]:
+    return [
+        "image/png", "image/jpeg", "image/gif", "image/webp",
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+        "text/plain", "text/csv",
+        "application/zip",
+    ]
+
+
+class UploadsSettings(_Section):
+    directory: str = "uploads"
+    """Where uploaded files are kept (relative to the working directory, like the SQLite file)."""
+    max_bytes: int = 20 * MIB
+    """The largest file accepted, in bytes."""
+    allowed_types: list[str] = msgspec.field(default_factory=_default_allowed_types)
+    """Content types accepted, as sniffed from the file's bytes (never the name or the browser's word)."""
+    image_types: list[str] = msgspec.field(
+        default_factory=lambda: ["image/png", "image/jpeg", "image/gif", "image/webp"]
+    )
+    """Types shown inline as pictures; anything else is only ever downloaded."""
+    max_files: int = 10
+    """Files one form may carry (a post's images and attachments together)."""
+
+    def __post_init__(self) -> None:
+        if self.max_bytes < 1:
+            raise ValueError(f"max_bytes: expected at least 1, got {self.max_bytes}")
+        if self.max_files < 1:
+            raise ValueError(f"max_files: expected at least 1, got {self.max_files}")
+        if "image/svg+xml" in self.image_types:
+            # An SVG can carry script: it is never shown inline.
+            raise ValueError("image_types: image/svg+xml cannot be shown inline (it may hold script)")
+
+    @property
+    def request_max_bytes(self) -> int:
+        """The request body limit of a form that carries files: every file at its largest, plus the fields."""
+        return self.max_files * (self.max_bytes + 64 * 1024) + MIB
+
+
 class PersonalDataSettings(_Section):
     erase_mode: Literal["anonymise", "delete_content"] = "anonymise"
     """What erasing a leaver does with what they wrote: ``anonymise`` keeps posts and comments
@@ -126,6 +173,17 @@ class PersonalDataSettings(_Section):
     def __post_init__(self) -> None:
         if self.audit_retention_days < 0:
             raise ValueError(f"audit_retention_days: expected 0 or more, got {self.audit_retention_days}")
+
+
+class TasksSettings(_Section):
+    scheduler: bool = True
+    """Run due periodic tasks inside each app process; ``false`` when ``intranet tasks run-due`` runs from cron."""
+    tick_seconds: int = 30
+    """How often each process's scheduler looks for due tasks (at most; it wakes at random within the tick)."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.tick_seconds <= 3600:
+            raise ValueError(f"tick_seconds: expected 1 to 3600, got {self.tick_seconds}")
 
 
 class PluginsSettings(_Section):
@@ -145,6 +203,8 @@ class Settings(_Section):
     feed: FeedSettings = msgspec.field(default_factory=FeedSettings)
     usage: UsageSettings = msgspec.field(default_factory=UsageSettings)
     personal_data: PersonalDataSettings = msgspec.field(default_factory=PersonalDataSettings)
+    tasks: TasksSettings = msgspec.field(default_factory=TasksSettings)
+    uploads: UploadsSettings = msgspec.field(default_factory=UploadsSettings)
     plugins: PluginsSettings = msgspec.field(default_factory=PluginsSettings)
     plugin_sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
     """Raw ``[plugins.<name>]`` tables; validated against each plugin's Struct at start-up."""
@@ -178,6 +238,7 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "INTRANET_MAIL_USERNAME": ("mail", "username"),
     "INTRANET_MAIL_PASSWORD": ("mail", "password"),
     "INTRANET_MAIL_FROM": ("mail", "from_address"),
+    "INTRANET_UPLOADS_DIRECTORY": ("uploads", "directory"),
 }
 
 _MSGSPEC_TYPE = re.compile(r"Expected `([^`]+)`, got `([^`]+)`(?: - at `\$(.*)`)?")

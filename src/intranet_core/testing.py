@@ -9,7 +9,8 @@ gets these fixtures:
     the app holds the core and exactly these plugins.
 ``intranet_settings``
     Settings for a throw-away SQLite file in ``tmp_path``, or the PostgreSQL
-    in ``$INTRANET_TEST_DATABASE_URL`` (emptied first). Override to change.
+    in ``$INTRANET_TEST_DATABASE_URL`` (emptied first); uploaded files go to
+    ``tmp_path / "uploads"``. Override to change.
 ``intranet_app``
     The Litestar app on a migrated database (async); ``startup`` hooks run
     when a client opens it, as ``intranet_client`` does.
@@ -238,7 +239,8 @@ if pytest_asyncio is not None:
 
     @pytest.fixture
     def intranet_settings(tmp_path: Path) -> Settings:
-        return make_settings(database_url_for_tests(tmp_path))
+        # Uploaded files go to the test's own directory too.
+        return make_settings(database_url_for_tests(tmp_path), uploads={"directory": str(tmp_path / "uploads")})
 
     @pytest_asyncio.fixture
     async def intranet_app(intranet_settings: Settings, intranet_plugins: list[Any]) -> Litestar:

@@ -1,15 +1,7 @@
-"""Steps shared by the browser tests."""
+"""Steps shared by the browser tests (from :mod:`intranet_core.testing_browser`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from intranet_core.testing_browser import DEMO_PASSWORD, axe_violations, sign_in
 
-DEMO_PASSWORD = "intranet-demo"
-
-
-async def sign_in(page: Any, email: str, password: str = DEMO_PASSWORD) -> None:
-    await page.goto("/signin")
-    await page.fill("#email", email)
-    await page.fill("#password", password)
-    await page.click("form[action='/signin'] button[type=submit]")
-    await page.wait_for_load_state()
+__all__ = ["DEMO_PASSWORD", "axe_violations", "sign_in"]

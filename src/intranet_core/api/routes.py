@@ -26,6 +26,7 @@ from intranet_core.account.api import ApiError
 from intranet_core.api.schemas import (
     MAX_ID,
     Acknowledgement,
+    ApiAttachment,
     ApiComment,
     ApiNotification,
     ApiPost,
@@ -41,7 +42,7 @@ from intranet_core.api.schemas import (
 )
 from intranet_core.audit.service import client_ip, record
 from intranet_core.auth.guards import requires_login
-from intranet_core.feed import conversation, service
+from intranet_core.feed import attachments, conversation, service
 from intranet_core.notifications import service as notifications
 
 NO_STORE = CacheControlHeader(no_store=True)
@@ -146,6 +147,7 @@ async def _posts(request: Request[Any, Any, Any], rows: list[dict[str, Any]]) ->
     acknowledged = await service.acknowledged_by(user.id, ids)
     comments = await conversation.comment_counts(ids)
     reactions = await conversation.reaction_counts(ids, user.id)
+    attached = await attachments.attachments_of(ids)
     moment = service.now()
     return [
         ApiPost(
@@ -155,9 +157,15 @@ async def _posts(request: Request[Any, Any, Any], rows: list[dict[str, Any]]) ->
             pinned=row["pinned_until"] is not None and row["pinned_until"] > moment,
             published_at=row["published_at"], expires_at=row["expires_at"], edited_at=row["edited_at"],
             comment_count=comments.get(int(row["id"]), 0), reactions=_reactions(reactions.get(int(row["id"]), {})),
+            attachments=[_attachment(a) for a in attached.get(int(row["id"]), [])],
         )
         for row in rows
     ]
+
+
+def _attachment(item: attachments.Attachment) -> ApiAttachment:
+    return ApiAttachment(id=item.upload.id, kind=item.kind, url=item.url, filename=item.filename,
+                         content_type=item.upload.content_type, size=item.upload.size)
 
 
 def _comment(row: dict[str, Any]) -> ApiComment:
@@ -181,9 +189,10 @@ async def feed(
     limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="Posts per page")] = service.PAGE_SIZE,
 ) -> FeedPage:
     intranet = request.app.state.intranet
-    keys = await service.audience_keys(intranet, request.user)
     if unit is not None:
-        keys = [k for k in keys if k == f"unit:{unit}"]
+        keys = [k for k in await service.audience_keys(intranet, request.user) if k == f"unit:{unit}"]
+    else:
+        keys = await service.feed_keys(intranet, request.user)
     cursor = _cursor(before)
     ids = await service.visible_post_ids(keys, before=cursor, limit=limit + 1)
     more = len(ids) > limit

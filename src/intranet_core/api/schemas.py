@@ -33,6 +33,17 @@ class ReactionCount(msgspec.Struct, kw_only=True):
     mine: Annotated[bool, msgspec.Meta(description="The token's person gave this reaction")]
 
 
+class ApiAttachment(msgspec.Struct, kw_only=True):
+    """An image shown in a post, or a file attached to it."""
+
+    id: Annotated[int, msgspec.Meta(description="The upload's id")]
+    kind: Annotated[str, msgspec.Meta(description="image (shown in the post) or file (downloaded)")]
+    url: Annotated[str, msgspec.Meta(description="Where it is served on this site, to whoever may see the post")]
+    filename: str
+    content_type: Annotated[str, msgspec.Meta(description="The type sniffed from its bytes")]
+    size: Annotated[int, msgspec.Meta(description="In bytes")]
+
+
 class ApiPost(msgspec.Struct, kw_only=True):
     """A post as its reader sees it."""
 
@@ -50,6 +61,9 @@ class ApiPost(msgspec.Struct, kw_only=True):
     edited_at: datetime.datetime | None
     comment_count: int
     reactions: Annotated[list[ReactionCount], msgspec.Meta(description="Every reaction kind, with its count")]
+    attachments: Annotated[
+        list[ApiAttachment], msgspec.Meta(description="Its images and files, in their order")
+    ] = msgspec.field(default_factory=list)
 
 
 class FeedPage(msgspec.Struct, kw_only=True):

@@ -19,12 +19,12 @@ the autocomplete and mention resolution both use it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from markupsafe import Markup
 
-from intranet_core.markup import render
+from intranet_core.markup import OwnImage, render
 from intranet_core.people.tables import Person
 
 AUTOCOMPLETE_LIMIT = 10
@@ -205,13 +205,17 @@ async def resolve(text: str, writer_id: int) -> tuple[str, list[int]]:
     return _outside_code(text, rewrite), list(dict.fromkeys(mentioned))
 
 
-def render_text(text: str) -> Markup:
-    """Stored markdown to safe HTML, mentions as links to ``/people/<id>`` (through the sanitiser)."""
+def render_text(text: str, images: Mapping[str, OwnImage] | None = None) -> Markup:
+    """Stored markdown to safe HTML, mentions as links to ``/people/<id>`` (through the sanitiser).
+
+    ``images``: the images the text may show (a post's own, see
+    :func:`intranet_core.markup.render`); none without it.
+    """
 
     def links(part: str) -> str:
         return _STORED_ONLY.sub(lambda m: f"[@{m.group(1)}](/people/{int(m.group(2))})", part)
 
-    return render(_outside_code(text or "", links))
+    return render(_outside_code(text or "", links), images=images)
 
 
 def without_person(text: str, person_id: int, replacement: str) -> str:

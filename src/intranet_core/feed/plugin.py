@@ -33,12 +33,17 @@ def register_piccolo_apps(app: Intranet) -> list[AppConfig]:
 
 @hookimpl
 def register_routes(app: Intranet) -> list[ControllerRouterHandler]:
-    from intranet_core.feed import routes
+    from intranet_core.feed import files, routes
+    from intranet_core.uploads.service import with_upload_limit
 
     return [routes.feed_page, routes.post_page, routes.reach_page, routes.acknowledge, routes.compose,
-            routes.create, routes.edit_form, routes.edit, routes.delete, routes.deleted_page, routes.restore,
+            routes.delete, routes.deleted_page, routes.restore,
             routes.comments_page, routes.add_comment, routes.comment_edit_form, routes.comment_edit,
-            routes.comment_delete, routes.reactions_page, routes.react, routes.people_autocomplete]
+            routes.comment_delete, routes.reactions_page, routes.react, routes.people_autocomplete,
+            files.post_file,
+            # The post form carries images and files: a larger request body (a
+            # path lives in one router only, so the edit form's GET comes along).
+            with_upload_limit(app, [routes.create, routes.edit_form, routes.edit])]
 
 
 @hookimpl

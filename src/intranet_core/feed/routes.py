@@ -17,10 +17,11 @@ from litestar.exceptions import ClientException, NotFoundException, PermissionDe
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
+from intranet_core import embeds
 from intranet_core.audit.service import client_ip, record
 from intranet_core.auth.guards import requires_login, requires_permission
 from intranet_core.contributions import AudienceChoice, by_order
-from intranet_core.feed import conversation, mentions, service
+from intranet_core.feed import attachments, conversation, files, mentions, service
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
 from intranet_core.people.tables import Unit
@@ -41,12 +42,20 @@ async def _post_view(request: Request[Any, Any, Any], posts: list[dict[str, Any]
     await service.mark_seen([p["id"] for p in posts if p["published_at"] <= service.now()], user.id)
     comments = await conversation.comment_counts(ids)
     reactions = await conversation.reaction_counts(ids, user.id)
-    return [
-        {**p, "acknowledged": p["id"] in acknowledged, "comment_count": comments.get(p["id"], 0),
-         "reactions": conversation.reaction_view(reactions.get(p["id"], {})),
-         "scheduled": p["published_at"] > service.now()}
-        for p in posts
-    ]
+    attached = await attachments.attachments_of(ids)
+    image_types = request.app.state.intranet.settings.uploads.image_types
+    # Every embed on the page in one hook call, rendered for this reader.
+    rendered = await embeds.for_texts(request, [str(p["body_html"] or "") for p in posts])
+    views = []
+    for p in posts:
+        images, listed = files.split(attached.get(p["id"], []), image_types, str(p["body_html"] or ""))
+        views.append(
+            {**p, "acknowledged": p["id"] in acknowledged, "comment_count": comments.get(p["id"], 0),
+             "reactions": conversation.reaction_view(reactions.get(p["id"], {})),
+             "scheduled": p["published_at"] > service.now(), "images": images, "files": listed,
+             "embeds": rendered}
+        )
+    return views
 
 
 def _here(request: Request[Any, Any, Any]) -> str:
@@ -85,10 +94,11 @@ async def feed_page(
 ) -> Template:
     intranet = request.app.state.intranet
     user = request.user
-    keys = await service.audience_keys(intranet, user)
     if unit is not None:
         # Filter to one unit's posts: the key must also be one of the reader's.
-        keys = [k for k in keys if k == f"unit:{unit}"]
+        keys = [k for k in await service.audience_keys(intranet, user) if k == f"unit:{unit}"]
+    else:
+        keys = await service.feed_keys(intranet, user)
     cursor = service.Cursor.decode(before)
     ids = await service.visible_post_ids(keys, before=cursor, limit=service.PAGE_SIZE + 1)
     more = len(ids) > service.PAGE_SIZE
@@ -249,6 +259,11 @@ async def create(request: Request[Any, Any, Any]) -> Template | Redirect:
     if parsed is not None and not set(parsed.audience) <= allowed:
         errors = [_("You may not publish to one of the chosen audiences.")]
     if parsed is None or errors:
+        if files.uploaded(form, files.IMAGE_FIELD) or files.uploaded(form, files.FILE_FIELD):
+            errors.append(_("Nothing was saved: choose your files again."))
+        return await _composer(request, errors=errors, values=form, status_code=400)
+    new_files, errors = await files.files_from_form(request, form)
+    if errors:
         return await _composer(request, errors=errors, values=form, status_code=400)
     end_of_day = datetime.time(23, 59, 59, tzinfo=datetime.UTC)
     post_id = await service.create_post(
@@ -262,9 +277,11 @@ async def create(request: Request[Any, Any, Any]) -> Template | Redirect:
         published_at=parsed.publish_at.replace(tzinfo=parsed.publish_at.tzinfo or datetime.UTC)
         if parsed.publish_at else None,
         expires_at=datetime.datetime.combine(parsed.expires_at, end_of_day) if parsed.expires_at else None,
+        attachments=new_files,
     )
     await record("feed.post_create", actor_id=request.user.id, target_type="post", target_id=post_id,
-                 details={"audience": parsed.audience, "important": parsed.important}, ip=client_ip(request))
+                 details={"audience": parsed.audience, "important": parsed.important,
+                          "files": len(new_files)}, ip=client_ip(request))
     return Redirect(f"/posts/{post_id}", status_code=303)
 
 
@@ -273,10 +290,12 @@ async def create(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 async def _editor(request: Request[Any, Any, Any], found: dict[str, Any], *, errors: list[str] | None = None,
                   values: dict[str, Any] | None = None, status_code: int = 200) -> Template:
+    current = (await attachments.attachments_of([found["id"]])).get(found["id"], [])
     return Template(
         "feed/edit.html",
         context=await page_context(request, title=_("Edit post"), post=found, errors=errors or [],
-                                   values=values or {"title": found["title"], "body": found["body"]}),
+                                   values=values or {"title": found["title"], "body": found["body"]},
+                                   attachments=current),
         status_code=status_code,
         headers=NO_STORE,
     )
@@ -296,15 +315,21 @@ async def edit(request: Request[Any, Any, Any], post_id: FromPath[int]) -> Templ
     found = await _readable(request, post_id)
     if not await _may_edit(request, found):
         raise PermissionDeniedException()
-    form = await _read_form(request, {"title", "body"})
+    form = await _read_form(request, {"title", "body", files.REMOVE_FIELD, *files.FILE_FIELDS})
     values = {"title": str(form.get("title", "")).strip(), "body": str(form.get("body", "")).strip()}
     errors = [] if values["body"] else [_("Write something in the post.")]
     errors += _text_problems(values["title"], values["body"])
+    if errors and (files.uploaded(form, files.IMAGE_FIELD) or files.uploaded(form, files.FILE_FIELD)):
+        errors.append(_("Nothing was saved: choose your files again."))
+    if not errors:
+        new_files, errors = await files.files_from_form(request, form)
     if errors:
         return await _editor(request, found, errors=errors, values=values, status_code=400)
+    current = (await attachments.attachments_of([post_id])).get(post_id, [])
     try:
         await service.edit_post(request.app.state.intranet, post_id, editor_id=request.user.id,
-                                title=values["title"], body=values["body"], ip=client_ip(request))
+                                title=values["title"], body=values["body"], ip=client_ip(request),
+                                add=new_files, remove=files.removed_ids(form, current))
     except service.PostGone:
         raise NotFoundException() from None
     return Redirect(f"/posts/{post_id}", status_code=303)

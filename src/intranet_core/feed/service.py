@@ -26,14 +26,16 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from intranet_core import i18n
 from intranet_core.audit.service import record
 from intranet_core.contributions import AudienceChoice, by_order
+from intranet_core.feed import attachments as attachments_service
 from intranet_core.feed import mentions
+from intranet_core.feed.attachments import NewAttachment
 from intranet_core.feed.tables import Acknowledgement, Post, PostAudience, PostSeen
 from intranet_core.i18n import gettext as _
 from intranet_core.markup import plain_text
@@ -43,6 +45,7 @@ from intranet_core.people.tables import Membership, Person, Unit
 from intranet_core.permissions.service import ancestor_ids, units_where
 from intranet_core.plugins import gather
 from intranet_core.search import service as search
+from intranet_core.uploads.service import remove_files_if_unused
 
 log = logging.getLogger("intranet.feed")
 
@@ -122,6 +125,20 @@ async def audience_keys(intranet: Any, user: PersonInfo | None) -> list[str]:
     return keys[:MAX_KEYS]
 
 
+async def feed_keys(intranet: Any, user: PersonInfo) -> list[str]:
+    """The keys of a person's main feed: their audience keys, without the ones they muted.
+
+    Plugins name muted keys of their own (``muted_audience_keys``); ``all``
+    and ``unit:`` keys always stay. Only what the main feed lists changes:
+    permalinks and search keep using :func:`audience_keys`.
+    """
+    keys = await audience_keys(intranet, user)
+    if not keys:
+        return keys
+    muted = {str(key) for key in await gather(intranet.hook.muted_audience_keys(app=intranet, user=user))}
+    return [key for key in keys if key not in muted or key == "all" or key.startswith("unit:")]
+
+
 @dataclass(frozen=True)
 class Cursor:
     published_at: datetime.datetime
@@ -154,9 +171,11 @@ async def visible_post_ids(keys: list[str], *, before: Cursor | None, limit: int
     args: list[Any] = []
     # Only placeholders are formatted into the SQL; every value is a parameter.
     for index, key in enumerate(keys):
+        # `published_at <= cursor` is the index range; the OR only sorts out ties. Written as
+        # one OR, both databases filtered the whole key from its newest row: O(depth).
         parts.append(
             "SELECT * FROM (SELECT post, published_at FROM post_audience WHERE key = {} "  # noqa: S608
-            "AND (published_at < {} OR (published_at = {} AND post < {})) "
+            "AND published_at <= {} AND (published_at < {} OR post < {}) "
             f"ORDER BY published_at DESC, post DESC LIMIT {{}}) AS k{index}"
         )
         args += [key, cursor.published_at, cursor.published_at, cursor.post_id, limit * 2]
@@ -191,12 +210,15 @@ async def pinned_ids(keys: list[str]) -> list[int]:
     """Pinned posts the person may see, newest first."""
     if not keys:
         return []
-    rows = await Post.select(Post.id).where(
-        (Post.pinned_until > now())
-        & Post.deleted_at.is_null()
-        & (Post.published_at <= now())
-        & Post.id.is_in(PostAudience.select(PostAudience.post).where(PostAudience.key.is_in(keys)))
-    ).order_by(Post.published_at, ascending=False).limit(5).run()
+    # `pinned_until IS NOT NULL` lets every plan use the small partial index `post_pinned`;
+    # EXISTS checks the few pinned posts' audiences through (post, key).
+    moment = now()
+    rows = await Post.raw(  # only placeholders are joined into the SQL; the keys are parameters
+        "SELECT id FROM post WHERE pinned_until IS NOT NULL AND pinned_until > {} AND deleted_at IS NULL "  # noqa: S608
+        "AND published_at <= {} AND EXISTS (SELECT 1 FROM post_audience AS a WHERE a.post = post.id AND a.key IN ("
+        + ", ".join("{}" for _ in keys) + ")) ORDER BY published_at DESC LIMIT 5",
+        moment, moment, *keys,
+    ).run()
     return [int(r["id"]) for r in rows]
 
 
@@ -282,8 +304,13 @@ async def create_post(
     intranet: Any, *, author_id: int, title: str, body: str, audience: list[str], important: bool = False,
     pinned_until: datetime.datetime | None = None, published_at: datetime.datetime | None = None,
     expires_at: datetime.datetime | None = None, announce: bool = True,
+    attachments: Sequence[NewAttachment] = (),
 ) -> int:
     """Store a post; publish it now, or at ``published_at``.
+
+    ``attachments`` (checked and on disk, see
+    :func:`intranet_core.uploads.service.prepare_upload`) are written with
+    the post, in its transaction: a post never stands without its files.
 
     A post that is published now is indexed for search in the same
     transaction; then, once committed, plugins hear of it
@@ -311,6 +338,12 @@ async def create_post(
         await PostAudience.insert(
             *[PostAudience(post=post_id, key=key, published_at=published) for key in dict.fromkeys(audience)]
         ).run()
+        made = await attachments_service.attach(post_id, attachments, uploader_id=author_id)
+        if made:
+            # Its text may show its own images, which have URLs only now.
+            await Post.update({
+                Post.body_html: str(mentions.render_text(body, attachments_service.image_refs(post_id, made)))
+            }).where(Post.id == post_id).run()
         if live:
             await _index([post_id])
     if live and announce:
@@ -425,8 +458,13 @@ class PostGone(LookupError):
     """The post does not exist, or is deleted (or, for a restore, is not deleted or too old)."""
 
 
-async def edit_post(intranet: Any, post_id: int, *, editor_id: int, title: str, body: str, ip: str = "") -> None:
-    """Change a post's title and text, marking it edited; newly mentioned people are notified."""
+async def edit_post(intranet: Any, post_id: int, *, editor_id: int, title: str, body: str, ip: str = "",
+                    add: Sequence[NewAttachment] = (), remove: Sequence[int] = ()) -> None:
+    """Change a post's title and text, marking it edited; newly mentioned people are notified.
+
+    ``add`` attaches new images and files, ``remove`` takes uploads (by id)
+    off the post, in the same transaction.
+    """
     body, _mentioned = await mentions.resolve(body, editor_id)
     async with intranet.db.transaction(write=True):
         current = await intranet.db.for_update(
@@ -436,14 +474,18 @@ async def edit_post(intranet: Any, post_id: int, *, editor_id: int, title: str, 
         ).first().run()
         if current is None:
             raise PostGone(post_id)
+        removed = await attachments_service.detach(post_id, remove)
+        await attachments_service.attach(post_id, add, uploader_id=editor_id)
+        images = (await attachments_service.images_for_text([post_id])).get(post_id)
         await Post.update({
-            Post.title: title, Post.body: body, Post.body_html: str(mentions.render_text(body)),
+            Post.title: title, Post.body: body, Post.body_html: str(mentions.render_text(body, images)),
             Post.edited_at: now(),
         }).where(Post.id == post_id).run()
         if current["announced_at"] is not None:
             await _index([post_id])
         await record("feed.post_edit", actor_id=editor_id, target_type="post", target_id=post_id,
                      details={"author": current["author"]}, ip=ip)
+    await remove_files_if_unused(intranet, removed)
     if current["announced_at"] is not None:
         await announce_post(intranet, post_id, already_mentioned=mentions.mentioned_ids(current["body"]),
                             editor_id=editor_id)
@@ -513,8 +555,20 @@ async def acknowledge(intranet: Any, post_id: int, person_id: int) -> None:
 
 
 async def mark_seen(post_ids: list[int], person_id: int) -> None:
-    if post_ids:
-        await PostSeen.insert(*[PostSeen(post=p, person=person_id, at=now()) for p in post_ids]).on_conflict(
+    """Record that the person has seen these posts (for the reach page).
+
+    Looks first and writes only what is new: a returning reader's feed page
+    then costs one indexed read instead of a write transaction per view.
+    """
+    if not post_ids:
+        return
+    seen = await PostSeen.select(PostSeen.post).where(
+        (PostSeen.person == person_id) & PostSeen.post.is_in(post_ids)
+    ).run()
+    new = sorted(set(post_ids) - {int(r["post"]) for r in seen})
+    if new:
+        # Another tab may have written the same rows meanwhile: the unique index decides.
+        await PostSeen.insert(*[PostSeen(post=p, person=person_id, at=now()) for p in new]).on_conflict(
             action="DO NOTHING"
         ).run()
 
@@ -603,10 +657,12 @@ async def forget_mentions(person_id: int, replacement: str) -> int:
     posts = await Post.select(Post.id, Post.body, Post.announced_at, Post.deleted_at).where(
         Post.body.like(marker)
     ).run()
+    images = await attachments_service.images_for_text([int(row["id"]) for row in posts])
     for row in posts:
         body = mentions.without_person(row["body"], person_id, replacement)
         if body != row["body"]:
-            await Post.update({Post.body: body, Post.body_html: str(mentions.render_text(body))}).where(
+            html = mentions.render_text(body, images.get(int(row["id"])))
+            await Post.update({Post.body: body, Post.body_html: str(html)}).where(
                 Post.id == row["id"]
             ).run()
             if row["announced_at"] is not None and row["deleted_at"] is None:

@@ -4,6 +4,7 @@ from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Serial, Text
 from piccolo.table import Table
 
 from intranet_core.people.tables import Person
+from intranet_core.uploads.tables import Upload
 
 
 class Post(Table, tablename="post"):
@@ -78,3 +79,18 @@ class PostReaction(Table, tablename="post_reaction"):
     person = ForeignKey(references=Person, on_delete=OnDelete.cascade, null=False, index=True)
     kind = Varchar(length=20)
     at = Timestamptz()
+
+
+class PostAttachment(Table, tablename="post_attachment"):
+    """An image shown in a post, or a file attached to it; seen by whoever may see the post.
+
+    Deleting the upload removes it from the post; deleting the post removes
+    these rows, and :func:`intranet_core.uploads.service.purge_orphans` the
+    uploads nobody refers to any more.
+    """
+
+    id: Serial
+    post = ForeignKey(references=Post, on_delete=OnDelete.cascade, null=False, index=True)
+    upload = ForeignKey(references=Upload, on_delete=OnDelete.cascade, null=False, index=True)
+    kind = Varchar(length=10)  # "image" or "file"
+    position = Integer(default=0)

@@ -73,7 +73,7 @@ async def missed_posts(keys: list[str], after: int) -> list[int]:
 async def _stream(request: Request[Any, Any, Any], live: LiveFeed, after: int | None) -> AsyncIterator[Any]:
     intranet = request.app.state.intranet
     user = request.user
-    keys = await feed.audience_keys(intranet, user)
+    keys = await feed.feed_keys(intranet, user)
     keys_at = time.monotonic()
     sent: set[int] = set()
     lifetime = STREAM_SECONDS * random.uniform(0.8, 1.2)  # noqa: S311 - spreading reconnects, not secrecy
@@ -91,7 +91,7 @@ async def _stream(request: Request[Any, Any, Any], live: LiveFeed, after: int | 
             if event.post in sent:
                 continue
             if not event.concerns(keys) and time.monotonic() - keys_at > KEYS_MAX_AGE_SECONDS:
-                keys = await feed.audience_keys(intranet, user)
+                keys = await feed.feed_keys(intranet, user)
                 keys_at = time.monotonic()
             if event.concerns(keys):
                 sent.add(event.post)

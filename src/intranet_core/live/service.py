@@ -24,6 +24,9 @@ from intranet_core.live.backends import backend_for
 log = logging.getLogger(__name__)
 
 FEED_CHANNEL = "intranet_feed"
+TOPICS_CHANNEL = "intranet_topics"
+"""Events of plugins (see :mod:`intranet_core.live.topics`): a topic name and a short text."""
+MAX_TOPIC_LENGTH = 200
 STATE_KEY = "live_feed"
 # NOTIFY payloads are limited to 8000 bytes; an event with more audience keys
 # than fit goes out without them, and each page asks for the card to decide.
@@ -45,6 +48,16 @@ class FeedEvent(msgspec.Struct, frozen=True):
 
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(FeedEvent).decode
+
+
+class TopicEvent(msgspec.Struct, frozen=True):
+    """Something under ``topic`` changed (``surveys.results:7``); ``data`` is a short text, never content."""
+
+    topic: str
+    data: str = ""
+
+
+_decode_topic = msgspec.json.Decoder(TopicEvent).decode
 
 
 def encode_event(event: FeedEvent) -> bytes:
@@ -73,7 +86,7 @@ class LiveFeed:
         self.backend = backend
         self.channels = ChannelsPlugin(
             backend=backend,
-            channels=[FEED_CHANNEL],
+            channels=[FEED_CHANNEL, TOPICS_CHANNEL],
             # A reader whose connection stalls loses the oldest ids, not the server's memory.
             subscriber_max_backlog=SUBSCRIBER_BACKLOG,
             subscriber_backlog_strategy="dropleft",
@@ -108,6 +121,58 @@ class LiveFeed:
             log.warning("live updates: could not announce post %s (%s)", post_id, type(exc).__name__)
             return False
         return True
+
+    async def publish_topic(self, topic: str, data: str = "") -> bool:
+        """Tell every process of the site that something under ``topic`` changed; ``False`` if that failed.
+
+        Like :meth:`publish`, a failure is logged and never raised.
+        """
+        if not self.started or not topic or len(topic) > MAX_TOPIC_LENGTH:
+            return False
+        payload = _encode(TopicEvent(topic=topic, data=data))
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            payload = _encode(TopicEvent(topic=topic))
+        try:
+            await self.channels.wait_published(payload, TOPICS_CHANNEL)
+        except Exception as exc:
+            log.warning("live updates: could not announce a change of %s (%s)", topic, type(exc).__name__)
+            return False
+        return True
+
+    @contextlib.asynccontextmanager
+    async def topic_subscription(
+        self, topic: str, *, lifetime: float, heartbeat: float
+    ) -> AsyncIterator[AsyncIterator[str | None]]:
+        """Each event's ``data`` under ``topic``, or ``None`` every ``heartbeat`` seconds, for ``lifetime`` seconds."""
+        subscriber = await self.channels.subscribe(TOPICS_CHANNEL)
+        self._subscribers.add(subscriber)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + lifetime
+        beat = loop.create_task(self._beat(subscriber, deadline, heartbeat))
+        try:
+            yield self._topic_events(subscriber, deadline, topic)
+        finally:
+            beat.cancel()
+            self._subscribers.discard(subscriber)
+            with anyio.CancelScope(shield=True):
+                if self.started:
+                    await self.channels.unsubscribe(subscriber, TOPICS_CHANNEL)
+
+    async def _topic_events(self, subscriber: Subscriber, deadline: float, topic: str) -> AsyncIterator[str | None]:
+        loop = asyncio.get_running_loop()
+        async with contextlib.aclosing(subscriber.iter_events()) as items:
+            async for item in items:
+                if self.closing or loop.time() >= deadline:
+                    return
+                if item == _HEARTBEAT:
+                    yield None
+                    continue
+                try:
+                    event = _decode_topic(item)
+                except msgspec.DecodeError:
+                    continue
+                if event.topic == topic:
+                    yield event.data
 
     @contextlib.asynccontextmanager
     async def subscription(

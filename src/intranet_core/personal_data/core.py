@@ -45,6 +45,7 @@ from intranet_core.personal_data.references import (
     tables_by_plugin,
 )
 from intranet_core.search import service as search
+from intranet_core.uploads.tables import Upload
 
 POST_SEARCH_KIND = "post"
 
@@ -136,7 +137,15 @@ async def _posts(person: PersonInfo) -> dict[str, Any]:
             PostAudience.post.is_in([r["id"] for r in rows])
         ).order_by(PostAudience.id).run():
             audiences.setdefault(int(row["post"]), []).append(row["key"])
-    return {"posts": [{**row, "audience": audiences.get(int(row["id"]), [])} for row in rows]}
+    files: dict[int, list[dict[str, Any]]] = {}
+    if rows:
+        from intranet_core.feed.attachments import attachments_of
+
+        for post_id, items in (await attachments_of([r["id"] for r in rows])).items():
+            files[post_id] = [{"kind": a.kind, "filename": a.filename, "content_type": a.upload.content_type,
+                               "size": a.upload.size, "url": a.url} for a in items]
+    return {"posts": [{**row, "audience": audiences.get(int(row["id"]), []),
+                       "attachments": files.get(int(row["id"]), [])} for row in rows]}
 
 
 async def _acknowledgements(person: PersonInfo) -> dict[str, Any]:
@@ -154,6 +163,14 @@ async def _seen(person: PersonInfo) -> dict[str, Any]:
     return {"posts_seen": rows}
 
 
+async def _uploads(person: PersonInfo) -> dict[str, Any]:
+    """The files they uploaded (the bytes stay on the site; a post's files are listed with the post too)."""
+    rows = await Upload.select(
+        Upload.id, Upload.filename, Upload.content_type, Upload.size, Upload.sha256, Upload.created_at,
+    ).where(Upload.uploaded_by == person.id).order_by(Upload.id).run()
+    return {"uploads": rows}
+
+
 EXPORTERS: dict[type[Table], Exporter] = {
     Membership: _memberships,
     RoleAssignment: _roles,
@@ -163,6 +180,7 @@ EXPORTERS: dict[type[Table], Exporter] = {
     Post: _posts,
     Acknowledgement: _acknowledgements,
     PostSeen: _seen,
+    Upload: _uploads,
 }
 
 

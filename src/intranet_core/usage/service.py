@@ -7,6 +7,12 @@ Read them with :func:`usage_figures`::
     figures = await usage_figures(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
     figures.people, figures.by_device["phone"].people, figures.by_hour[8].views
 
+    # The same for one unit and the units below it; how many were active in a week;
+    # adoption per unit, for several units in two queries.
+    await usage_figures(start, end, unit_id=7)
+    await active_people(monday, sunday)
+    await adoption_by_unit(start, end, [3, 4, 5])
+
 Every figure counts *people* (distinct persons) and *views* (pages opened).
 Figures are for the whole organisation; a page showing them should still
 hold back a figure that rests on very few people.
@@ -24,7 +30,7 @@ from typing import Any
 import msgspec
 from piccolo.query.functions.aggregate import Count, Sum
 
-from intranet_core.people.tables import Person
+from intranet_core.people.tables import Membership, Person, Unit
 from intranet_core.usage.devices import DEVICES
 from intranet_core.usage.tables import UsageDay
 
@@ -66,8 +72,30 @@ def local_today(timezone: str) -> datetime.date:
     return datetime.datetime.now(zoneinfo.ZoneInfo(timezone)).date()
 
 
-def _in_period(start: datetime.date, end: datetime.date) -> Any:
-    return (UsageDay.day >= start) & (UsageDay.day <= end)
+def _in_period(start: datetime.date, end: datetime.date, branch: str | None = None) -> Any:
+    condition = (UsageDay.day >= start) & (UsageDay.day <= end)
+    if branch is not None:
+        condition = condition & UsageDay.person.is_in(
+            Membership.select(Membership.person).where(Membership.unit.path.like(f"{branch}%"))
+        )
+    return condition
+
+
+async def _branch(unit_id: int | None) -> str | None:
+    """The unit's path (its branch is every unit whose path starts with it); ``/-/`` (nobody) if it does not exist."""
+    if unit_id is None:
+        return None
+    row = await Unit.select(Unit.path).where(Unit.id == unit_id).first().run()
+    return str(row["path"]) if row else "/-/"
+
+
+async def _staff(branch: str | None) -> int:
+    """Active people now: everyone, or those in the branch."""
+    if branch is None:
+        return int(await Person.count().where(Person.active == True).run())  # noqa: E712 - SQL
+    return int(await Membership.count(distinct=[Membership.person]).where(
+        Membership.unit.path.like(f"{branch}%") & (Membership.person.active == True)  # noqa: E712 - SQL
+    ).run())
 
 
 def _people_and_views() -> tuple[Any, Any]:
@@ -78,14 +106,17 @@ def _figure(row: dict[str, Any]) -> Figure:
     return Figure(people=int(row["people"] or 0), views=int(row["views"] or 0))
 
 
-async def usage_figures(start: datetime.date, end: datetime.date) -> UsageFigures:
+async def usage_figures(start: datetime.date, end: datetime.date, *, unit_id: int | None = None) -> UsageFigures:
     """Aggregated usage in a period: adoption, daily active people, devices, hours and sections.
 
+    :param unit_id: only the people of this unit and the units below it
+        (``staff`` then counts them too).
     :raises ValueError: ``end`` before ``start``.
     """
     if end < start:
         raise ValueError("end is before start")
-    where = _in_period(start, end)
+    branch = await _branch(unit_id)
+    where = _in_period(start, end, branch)
     people, views = _people_and_views()
     [total] = await UsageDay.select(people, views).where(where).run()
     people, views = _people_and_views()
@@ -96,7 +127,7 @@ async def usage_figures(start: datetime.date, end: datetime.date) -> UsageFigure
     hours = await UsageDay.select(UsageDay.hour, people, views).where(where).group_by(UsageDay.hour).run()
     people, views = _people_and_views()
     sections = await UsageDay.select(UsageDay.section, people, views).where(where).group_by(UsageDay.section).run()
-    staff = await Person.count().where(Person.active == True).run()  # noqa: E712 - SQL
+    staff = await _staff(branch)
 
     by_day = {_as_date(row["day"]): _figure(row) for row in days}
     daily = []
@@ -115,6 +146,58 @@ async def usage_figures(start: datetime.date, end: datetime.date) -> UsageFigure
         start=start, end=end, staff=int(staff), total=_figure(total), daily=daily, by_device=by_device,
         by_hour=[by_hour.get(hour, Figure()) for hour in range(24)], by_section=by_section,
     )
+
+
+async def active_people(start: datetime.date, end: datetime.date, *, unit_id: int | None = None) -> int:
+    """How many people opened at least one page between ``start`` and ``end`` (a week: the weekly active)."""
+    [row] = await UsageDay.select(Count(distinct=[UsageDay.person], alias="people")).where(
+        _in_period(start, end, await _branch(unit_id))
+    ).run()
+    return int(row["people"] or 0)
+
+
+class UnitAdoption(msgspec.Struct, frozen=True):
+    staff: int
+    """Active people in the unit and the units below it, now."""
+    people: int
+    """Those of them who opened a page in the period."""
+    views: int
+
+
+async def adoption_by_unit(start: datetime.date, end: datetime.date, unit_ids: list[int]) -> dict[int, UnitAdoption]:
+    """For each unit (with the units below it): its staff, how many of them used the site in the period, and views.
+
+    Two queries, whatever the number of units; a person in several units
+    of a branch counts once for it.
+    """
+    if not unit_ids:
+        return {}
+    ids = sorted(set(unit_ids))
+    marks = ", ".join("{}" for _ in ids)
+    # Only placeholders are formatted into the SQL; every value is a parameter.
+    # DISTINCT first: a person in two units of a branch must not count their views twice.
+    used = await UsageDay.raw(
+        "SELECT hit.unit AS unit, COUNT(DISTINCT hit.person) AS people, SUM(hit.views) AS views FROM ("  # noqa: S608
+        "SELECT DISTINCT branch.id AS unit, u.id AS row_id, u.person AS person, u.views AS views "
+        "FROM usage_day u JOIN membership m ON m.person = u.person JOIN org_unit mu ON mu.id = m.unit "
+        "JOIN org_unit branch ON mu.path LIKE branch.path || '%' "
+        f"WHERE branch.id IN ({marks}) AND u.day >= {{}} AND u.day <= {{}}) AS hit GROUP BY hit.unit",
+        *ids, start, end,
+    ).run()
+    staff = await UsageDay.raw(
+        "SELECT branch.id AS unit, COUNT(DISTINCT m.person) AS staff FROM membership m "  # noqa: S608
+        "JOIN person p ON p.id = m.person JOIN org_unit mu ON mu.id = m.unit "
+        "JOIN org_unit branch ON mu.path LIKE branch.path || '%' "
+        f"WHERE branch.id IN ({marks}) AND p.active = {{}} GROUP BY branch.id",
+        *ids, True,
+    ).run()
+    staff_of = {int(row["unit"]): int(row["staff"]) for row in staff}
+    used_of = {int(row["unit"]): row for row in used}
+    return {
+        unit: UnitAdoption(staff=staff_of.get(unit, 0), people=int(used_of[unit]["people"] or 0) if unit in used_of
+                           else 0, views=int(used_of[unit]["views"] or 0) if unit in used_of else 0)
+        for unit in ids
+    }
 
 
 def _as_date(value: Any) -> datetime.date:

@@ -1,0 +1,1 @@
+"""Uploaded files: stored once by content, sniffed, and served safely (``core.uploads``)."""
