@@ -70,6 +70,26 @@ async def test_unsafe_request_without_csrf_token_is_refused(intranet_client: Any
     assert wrong.status_code == 403
 
 
+async def test_a_signed_out_client_cannot_send_a_large_body(intranet_client: Any, intranet_app: Any,
+                                                             tmp_path: Path) -> None:
+    from intranet_core.app import ANONYMOUS_MAX_BODY
+
+    page = await intranet_client.get("/signin", headers=HTML)
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    big = {"file": ("big.png", b"\x89PNG" + b"0" * (ANONYMOUS_MAX_BODY + 1), "image/png")}
+    refused = await intranet_client.post("/posts", data={"_csrf_token": token.group(1), "body": "x"}, files=big)
+    assert refused.status_code == 413
+    # A sign-in form is small and still welcome; once signed in, the routes' own limits apply.
+    await sign_in(intranet_client, intranet_app, "poster@example.org")
+    page = await intranet_client.get("/", headers=HTML)
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    signed_in = await intranet_client.post("/posts", data={"_csrf_token": token.group(1), "body": "x"},
+                                           files=big, follow_redirects=False)
+    assert signed_in.status_code != 413
+
+
 async def test_security_headers_on_pages_static_and_errors(intranet_client: Any) -> None:
     for path in ("/", "/static/core/intranet.css", "/no-such-page", "/healthz"):
         response = await intranet_client.get(path, headers=HTML)

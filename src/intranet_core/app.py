@@ -208,6 +208,47 @@ def _language_middleware(settings: Settings) -> Any:
     return factory
 
 
+ANONYMOUS_MAX_BODY = 64 * 1024
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def _anonymous_body_limit(app: ASGIApp) -> ASGIApp:
+    """Cap what a signed-out client may send: a sign-in or reset form is small.
+
+    The CSRF middleware parses a form (spooling its files to disk) before
+    any guard runs, so without this an anonymous client could make the
+    server store a form as large as the biggest upload limit. Runs after
+    authentication; a signed-in person's limits are the routes' own.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in _SAFE_METHODS or scope.get("user") is not None:
+            await app(scope, receive, send)
+            return
+        length = next((value for name, value in scope["headers"] if name == b"content-length"), None)
+        if length is not None and (not length.isdigit() or int(length) > ANONYMOUS_MAX_BODY):
+            start: Any = {"type": "http.response.start", "status": 413,
+                          "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]}
+            body: Any = {"type": "http.response.body", "body": b"Request body too large\n"}
+            await send(start)
+            await send(body)
+            return
+        received = 0
+
+        async def limited() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > ANONYMOUS_MAX_BODY:  # a chunked body that said nothing of its size
+                    return {"type": "http.disconnect"}
+            return message
+
+        await app(scope, limited, send)
+
+    return middleware
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -285,6 +326,7 @@ def create_app(
         middleware=[
             session_config(settings).middleware,
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/", "^/healthz$", "^/schema"]),
+            _anonymous_body_limit,
             _language_middleware(settings),
             # Page views for the usage figures (after authentication: it needs the person).
             UsageMiddleware(),

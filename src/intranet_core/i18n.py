@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime
+import functools
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -109,7 +110,13 @@ def format_datetime(value: datetime.datetime | None, format: str = "medium") -> 
     """A moment in the reader's language (Babel), in UTC."""
     if value is None:
         return ""
-    return dates.format_datetime(value, format=format, tzinfo=datetime.UTC, locale=current_language())
+    return _formatted_datetime(value, format, current_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def _formatted_datetime(value: datetime.datetime, format: str, language: str) -> str:
+    # Babel takes ~0.3 ms per call; a feed page shows the same posts' times to everyone.
+    return dates.format_datetime(value, format=format, tzinfo=datetime.UTC, locale=language)
 
 
 def format_date(value: datetime.date | None, format: str = "medium") -> str:

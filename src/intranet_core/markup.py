@@ -17,6 +17,7 @@ of the form of our own uploads: :data:`OWN_IMAGE`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -147,16 +148,28 @@ def sanitised(html: str, *, image_urls: set[str] | None = None) -> Markup:
     application's back still cannot carry script. With ``image_urls``, an
     image is kept only if its ``src`` is one of them.
     """
-    clean = nh3.clean(
-        html or "",
+    if image_urls is None:
+        return _sanitised_once(html or "")
+    return Markup(_clean(html or "", _only_these(image_urls)))  # noqa: S704 - sanitised by nh3
+
+
+@functools.lru_cache(maxsize=4096)
+def _sanitised_once(html: str) -> Markup:
+    # A feed page shows the same few hundred stored texts again and again: clean each once
+    # per process (keyed by the text itself, so a changed row is cleaned anew).
+    return Markup(_clean(html, _filter))  # noqa: S704 - sanitised by nh3
+
+
+def _clean(html: str, attribute_filter: Any) -> str:
+    return nh3.clean(
+        html,
         tags=TAGS,
         attributes=ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
-        attribute_filter=_filter if image_urls is None else _only_these(image_urls),
+        attribute_filter=attribute_filter,
         strip_comments=True,
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
 
 
 def plain_text(text: str, limit: int | None = None) -> str:

@@ -192,15 +192,18 @@ async def readable_attachment(
     )
     may: Any = PostAttachment.post.deleted_at.is_null() & (PostAttachment.post.author == user.id)
     if keys:
+        # The subqueries name the post, so they read its few audience rows, never the whole table.
         may = may | (live & PostAttachment.post.is_in(
-            PostAudience.select(PostAudience.post).where(PostAudience.key.is_in(keys))
+            PostAudience.select(PostAudience.post).where((PostAudience.post == post_id) & PostAudience.key.is_in(keys))
         ))
     if moderated is None:
         may = PostAttachment.id.is_not_null()
     elif moderated:
         # Every audience of the post is one the person moderates.
         may = may | PostAttachment.post.not_in(
-            PostAudience.select(PostAudience.post).where(PostAudience.key.not_in(moderated))
+            PostAudience.select(PostAudience.post).where(
+                (PostAudience.post == post_id) & PostAudience.key.not_in(moderated)
+            )
         )
     row = await PostAttachment.select(*_COLUMNS).where(
         (PostAttachment.post == post_id) & (PostAttachment.upload == upload_id) & may

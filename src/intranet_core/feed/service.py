@@ -230,7 +230,9 @@ async def visible_post(post_id: int, keys: list[str]) -> dict[str, Any] | None:
         (Post.id == post_id)
         & Post.deleted_at.is_null()
         & (Post.published_at <= now())
-        & Post.id.is_in(PostAudience.select(PostAudience.post).where(PostAudience.key.is_in(keys)))
+        & Post.id.is_in(PostAudience.select(PostAudience.post).where(
+            (PostAudience.post == post_id) & PostAudience.key.is_in(keys)
+        ))
     ).first().run()
     if row and row["expires_at"] is not None and row["expires_at"] <= now():
         return None

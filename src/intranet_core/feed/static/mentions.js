@@ -27,7 +27,6 @@
     area.insertAdjacentElement("afterend", list);
     area.setAttribute("aria-autocomplete", "list");
     area.setAttribute("aria-controls", list.id);
-    area.setAttribute("aria-expanded", "false");
 
     var people = [];
     var active = -1;
@@ -40,7 +39,6 @@
       list.textContent = "";
       people = [];
       active = -1;
-      area.setAttribute("aria-expanded", "false");
       area.removeAttribute("aria-activedescendant");
     }
 
@@ -102,7 +100,6 @@
         list.appendChild(item);
       });
       list.hidden = false;
-      area.setAttribute("aria-expanded", "true");
       highlight(0);
     }
 
