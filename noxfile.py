@@ -39,11 +39,17 @@ def plugin_requirements(name: str) -> list[str]:
         other = distribution.removeprefix("intranet-")
         if distribution.startswith("intranet-") and other in PLUGINS:
             needed = [*plugin_requirements(other), *needed]
-    return [arg for plugin in dict.fromkeys(needed) for arg in ("-e", f"plugins/{plugin}")]
+    return [arg for plugin in dict.fromkeys(needed) for arg in ("-e", plugin_path(plugin))]
+
+
+def plugin_path(name: str) -> str:
+    """The plugin's folder, with its ``test`` extra when it declares one (real peers its tests start)."""
+    meta = tomllib.loads((HERE / "plugins" / name / "pyproject.toml").read_text())["project"]
+    return f"plugins/{name}[test]" if "test" in meta.get("optional-dependencies", {}) else f"plugins/{name}"
 
 
 def every_plugin() -> list[str]:
-    return [arg for plugin in PLUGINS for arg in ("-e", f"plugins/{plugin}")]
+    return [arg for plugin in PLUGINS for arg in ("-e", plugin_path(plugin))]
 
 
 def suites() -> list[str]:
