@@ -15,8 +15,10 @@ files are: they do not compress). Then, as a person runs them, each
   kind (PostgreSQL: ``<database>_restored``), whose posts are then counted.
 
 It prints the database's size, the archive's, each command's wall time and
-the peak memory of the ``intranet`` process (``pg_dump``, ``pg_restore`` and
-``psql`` run as its children and are not counted). ``--reuse`` keeps a
+the CPU time and peak memory of the ``intranet`` process itself (``pg_dump``,
+``pg_restore`` and ``psql`` run as its children and are not counted). Its
+CPU time hardly moves when other work shares the machine; the wall time
+does. ``--reuse`` keeps a
 filled PostgreSQL database between runs (it is filled again only when its
 counts differ); ``--keep`` keeps the databases and the directory.
 
@@ -69,8 +71,8 @@ def database_url(server: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
 
 
-def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Run a command, reaping it with wait4 to read its own peak memory (KiB)."""
+def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
+    """Run a command: its wall time, its own CPU time (s) and peak memory (KiB), read with wait4, and its output."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(args, env=env, stdout=out, stderr=err, text=True)  # noqa: S603 - our own command
@@ -81,7 +83,7 @@ def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, str]
         err.seek(0)
         if process.returncode != 0:
             raise SystemExit(f"{' '.join(args[:2])} failed:\n{err.read()}")
-        return seconds, int(usage.ru_maxrss), out.read()
+        return seconds, usage.ru_utime + usage.ru_stime, int(usage.ru_maxrss), out.read()
 
 
 async def postgres_size(url: str) -> int:
@@ -199,12 +201,13 @@ def measure(spec: Spec, args: argparse.Namespace, root: Path) -> list[str]:
                       else Path(source_url.removeprefix("sqlite:///")).stat().st_size)
     lines.append(f"  database {size(database_bytes)}, uploaded files {args.files} x {args.file_kib} KiB "
                  f"= {size(file_bytes)}")
-    backups, restores, backup_peaks, restore_peaks = [], [], [], []
+    backups, restores, backup_peaks, restore_peaks, backup_cpu, restore_cpu = [], [], [], [], [], []
     archive_bytes = 0
     for round_ in range(args.repeat):
         archive = root / f"backup-{round_}.tar.gz"
-        seconds, peak, _out = run_measured([INTRANET, "backup", "-c", str(source), "-o", str(archive)], env)
+        seconds, cpu, peak, _out = run_measured([INTRANET, "backup", "-c", str(source), "-o", str(archive)], env)
         backups.append(seconds)
+        backup_cpu.append(cpu)
         backup_peaks.append(peak)
         archive_bytes = archive.stat().st_size
         if spec.kind == "postgres":
@@ -212,8 +215,9 @@ def measure(spec: Spec, args: argparse.Namespace, root: Path) -> list[str]:
         else:
             shutil.rmtree(root / "restored", ignore_errors=True)
         shutil.rmtree(root / "target" / "uploads", ignore_errors=True)
-        seconds, peak, _out = run_measured([INTRANET, "restore", "-c", str(target), str(archive)], env)
+        seconds, cpu, peak, _out = run_measured([INTRANET, "restore", "-c", str(target), str(archive)], env)
         restores.append(seconds)
+        restore_cpu.append(cpu)
         restore_peaks.append(peak)
         if spec.kind == "postgres":
             restored = asyncio.run(counts(target_url))
@@ -222,10 +226,11 @@ def measure(spec: Spec, args: argparse.Namespace, root: Path) -> list[str]:
                                  f"{(spec.people, spec.posts)}")
         archive.unlink()
     lines.append(f"  archive {size(archive_bytes)}")
-    lines.append(f"  intranet backup:  median {statistics.median(backups):.1f} s "
-                 f"(runs {', '.join(f'{s:.1f}' for s in backups)}), peak memory {max(backup_peaks) / 1024:.0f} MiB")
-    lines.append(f"  intranet restore: median {statistics.median(restores):.1f} s "
-                 f"(runs {', '.join(f'{s:.1f}' for s in restores)}), peak memory {max(restore_peaks) / 1024:.0f} MiB")
+    for command, walls, cpus, peaks in (("backup: ", backups, backup_cpu, backup_peaks),
+                                        ("restore:", restores, restore_cpu, restore_peaks)):
+        lines.append(f"  intranet {command} median {statistics.median(walls):.1f} s wall "
+                     f"(runs {', '.join(f'{s:.1f}' for s in walls)}), its own CPU {statistics.median(cpus):.1f} s, "
+                     f"peak memory {max(peaks) / 1024:.0f} MiB")
     if spec.kind == "postgres" and not args.keep:
         asyncio.run(drop(args.postgres, f"{name}_restored"))
         if not args.reuse:

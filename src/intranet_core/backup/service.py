@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import gzip
 import hashlib
 import io
 import os
@@ -44,6 +45,7 @@ import sqlite3
 import stat
 import tarfile
 import tempfile
+import urllib.request
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -335,12 +337,17 @@ class Snapshot:
     migrations: list[str]
 
 
+def _sqlite_uri(path: Path, mode: str) -> str:
+    """A ``file:`` URI opening an existing database only (``?`` or ``#`` in the path escaped)."""
+    return f"file:{urllib.request.pathname2url(str(path.resolve()))}?mode={mode}"
+
+
 def _sqlite_snapshot(source: Path, folder: Path) -> Snapshot:
     if not source.is_file():
         raise BackupError(f"the database file {source} does not exist")
     target = folder / "intranet.sqlite3"
     # mode=rw: never create an empty database where the site's should be.
-    original = sqlite3.connect(f"file:{source}?mode=rw", uri=True, timeout=30)
+    original = sqlite3.connect(_sqlite_uri(source, "rw"), uri=True, timeout=30)
     copy = sqlite3.connect(target)
     try:
         # One step (pages=-1) under one read transaction: the copy is of one moment, and
@@ -585,7 +592,7 @@ def read_archive(archive: Path, staged: Staged, directories: dict[tuple[str, str
         raise
     except FileNotFoundError:
         raise BackupError(f"{archive}: no such file") from None
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise BackupError(f"{name} is truncated or corrupt: {detail}") from None
     manifest = staged.manifest
@@ -740,7 +747,7 @@ async def non_empty(intranet: Any, directories: list[FileDirectory]) -> list[str
 
 
 def _sqlite_tables_with_rows(path: Path) -> list[str]:
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    connection = sqlite3.connect(_sqlite_uri(path, "ro"), uri=True, timeout=30)
     try:
         names = [
             row[0] for row in connection.execute(
