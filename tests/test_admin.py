@@ -319,12 +319,12 @@ async def test_erase_a_deactivated_person_after_confirming(site: Site) -> None:
     await sign_in(site.client, "admin@example.org")
     # Active people are deactivated first: that step can be undone, this one cannot.
     page = await site.client.get(f"/admin/people/{site.outsider}", headers=HTML)
-    assert 'action="/admin/people/%d/erase"' % site.outsider not in page.text
+    assert f'action="/admin/people/{site.outsider}/erase"' not in page.text
     early = await post(site.client, f"/admin/people/{site.outsider}/erase", {"mode": "anonymise", "confirm": "1"})
     assert early.status_code == 400 and "Deactivate the person first." in early.text
     await post(site.client, f"/admin/people/{site.outsider}/active", {"active": "0"})
     page = await site.client.get(f"/admin/people/{site.outsider}", headers=HTML)
-    assert 'action="/admin/people/%d/erase"' % site.outsider in page.text
+    assert f'action="/admin/people/{site.outsider}/erase"' in page.text
     unconfirmed = await post(site.client, f"/admin/people/{site.outsider}/erase", {"mode": "anonymise"})
     assert unconfirmed.status_code == 400 and "cannot be undone" in unconfirmed.text
     bad_mode = await post(site.client, f"/admin/people/{site.outsider}/erase", {"mode": "shred", "confirm": "1"})

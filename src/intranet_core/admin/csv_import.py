@@ -286,7 +286,7 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-async def write_import(intranet: Any, plan: ImportPlan, *, actor_id: int, ip: str) -> tuple[int, int]:
+async def write_import(intranet: Any, plan: ImportPlan, *, actor_id: int | None, ip: str) -> tuple[int, int]:
     """Write a checked plan in one transaction; announce the new people after it commits.
 
     :raises ImportConflict: someone added one of the e-mail addresses meanwhile.

@@ -49,9 +49,9 @@ from intranet_core.people.service import (
     update_person,
 )
 from intranet_core.people.tables import Membership, Person, Unit
-from intranet_core.personal_data.service import erase_person, erased_email
 from intranet_core.permissions.service import PermissionDenied, grant, may, may_anywhere, revoke
 from intranet_core.permissions.tables import Role, RoleAssignment
+from intranet_core.personal_data.service import erase_person, erased_email
 
 PAGE_SIZE = 50
 MAX_QUERY = 100

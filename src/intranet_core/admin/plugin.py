@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import click
 from litestar import Request, Router
 from litestar.types import ControllerRouterHandler
 
@@ -65,3 +66,11 @@ async def register_nav_items(app: Intranet, request: Request[Any, Any, Any], use
     if user is None or not await may_enter(user.id):
         return []
     return [NavItem(label=_("Administration"), href="/admin", order=90, match="/admin")]
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    from intranet_core.admin.commands import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)

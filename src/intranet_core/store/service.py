@@ -9,7 +9,6 @@ from litestar.stores.base import NamespacedStore
 
 from intranet_core.store.tables import StoreEntry
 
-
 RENEW_SLACK_SECONDS = 300
 
 
