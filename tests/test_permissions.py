@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
+from intranet_core import request_memo
 from intranet_core.contributions import Permission
 from intranet_core.people import service as people
 from intranet_core.permissions.service import (
@@ -383,3 +384,39 @@ async def test_sync_roles_keeps_what_an_admin_changed(intranet: Any) -> None:
     row = await Role.select(Role.label).where(Role.id == editor).first().run()
     assert row is not None
     assert row["label"] == "Redaktør"
+
+
+# --- answers remembered during a read-only request ----------------------------
+
+
+async def test_remembered_answers_are_the_databases_answers(org: Org, person: Any) -> None:
+    """Inside a GET request the answers come from one read of the person's holdings: the same answers."""
+    alice, bo, cy, dan = await person(), await person(), await person(), await person()
+    await assign(alice, await make_role("communicator", "feed.publish"))
+    await assign(bo, await make_role("district editor", "feed.publish", "people.manage"), org.north)
+    await assign(cy, await role_id(ADMIN_ROLE), org.north_team)
+    await assign(cy, await make_role("south editor", "feed.publish"), org.south_team)
+    missing_unit = org.south_team + 1000
+    units = [None, *vars(org).values(), missing_unit]
+    questions = [(who, permission, unit) for who in (alice, bo, cy, dan, None)
+                 for permission in ("feed.publish", "people.manage", ALL) for unit in units]
+    fresh = [await may(*q) for q in questions]
+    fresh_anywhere = [await may_anywhere(who, p) for who, p, _unit in questions]
+    fresh_where = [await units_where(who, p) for who, p, _unit in questions if who is not None]
+    with request_memo.remembering():
+        assert [await may(*q) for q in questions] == fresh
+        assert [await may_anywhere(who, p) for who, p, _unit in questions] == fresh_anywhere
+        assert [await units_where(who, p) for who, p, _unit in questions if who is not None] == fresh_where
+    assert any(fresh) and not all(fresh)
+
+
+async def test_an_answer_is_remembered_only_within_the_block(org: Org, person: Any) -> None:
+    alice = await person()
+    with request_memo.remembering():
+        assert not await may(alice, "feed.publish", org.north)
+        await assign(alice, await make_role("north editor", "feed.publish"), org.north)
+        # The request reads its first answer again: its page is consistent.
+        assert not await may(alice, "feed.publish", org.north)
+    assert await may(alice, "feed.publish", org.north)
+    with request_memo.remembering():
+        assert await may(alice, "feed.publish", org.north)

@@ -27,6 +27,7 @@ from litestar.types import ASGIApp, ControllerRouterHandler, Receive, Scope, Sen
 
 from intranet_core import __version__, i18n
 from intranet_core.auth.middleware import AuthenticationMiddleware
+from intranet_core.auth.restrict import restrict_paths_middleware
 from intranet_core.auth.sessions import SESSION_STORE, HashedKeyStore, session_config
 from intranet_core.contributions import NavItem, Permission, by_order
 from intranet_core.db import Database
@@ -42,6 +43,7 @@ from intranet_core.plugins import (
     gather,
     plugin_infos,
 )
+from intranet_core.request_memo import memo_middleware
 from intranet_core.security import security_headers
 from intranet_core.settings import Settings, load_settings, validate_plugin_settings
 from intranet_core.usage.recorder import UsageMiddleware
@@ -327,7 +329,10 @@ def create_app(
             session_config(settings).middleware,
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/", "^/healthz$", "^/schema"]),
             _anonymous_body_limit,
+            # After authentication: plugins may keep a person to some paths (pre-boarding).
+            restrict_paths_middleware,
             _language_middleware(settings),
+            memo_middleware,
             # Page views for the usage figures (after authentication: it needs the person).
             UsageMiddleware(),
         ],

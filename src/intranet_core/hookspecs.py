@@ -396,6 +396,27 @@ def render_embeds(
     """
 
 
+# --- Per request: access --------------------------------------------------
+
+
+@hookspec
+def restrict_paths(app: Intranet, request: Request[Any, Any, Any], user: PersonInfo) -> list[str] | None:
+    """Keep a signed-in person to some paths (a new hire before their first day: only their checklist).
+
+    :param request: the request being served (pages and ``/api/``).
+    :param user: the signed-in person.
+    :returns: path prefixes the person may open (``["/onboarding"]``), or
+        ``None`` when this plugin does not limit them. When any plugin
+        answers with a list, the person may open only paths under one of
+        the prefixes of all answers, plus signing in and out, ``/account``
+        and static files; anything else answers 404, and ``/`` sends them to
+        the first prefix. May be async.
+    Called for every request by a signed-in person, before the route's
+    handler: answer ``None`` at once for people it does not concern (a look
+    at ``user``, no query), and query only for the few it may.
+    """
+
+
 # --- Per request: recording use ---------------------------------------------
 
 

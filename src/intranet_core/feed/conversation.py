@@ -167,6 +167,33 @@ async def reaction_counts(post_ids: list[int], person_id: int) -> dict[int, dict
     return counts
 
 
+async def comment_and_reaction_counts(
+    post_ids: list[int], person_id: int
+) -> tuple[dict[int, int], dict[int, dict[str, tuple[int, bool]]]]:
+    """:func:`comment_counts` and :func:`reaction_counts` together, in one query for a page."""
+    if not post_ids:
+        return {}, {}
+    placeholders = ", ".join("{}" for _ in post_ids)
+    # Only placeholders are formatted into the SQL; every value is a parameter. A comment
+    # count is the row whose kind is NULL (no reaction kind is).
+    rows = await PostReaction.raw(
+        "SELECT post, kind, COUNT(*) AS count, "  # noqa: S608
+        "SUM(CASE WHEN person = {} THEN 1 ELSE 0 END) AS mine "
+        f"FROM post_reaction WHERE post IN ({placeholders}) GROUP BY post, kind "
+        "UNION ALL SELECT post, NULL AS kind, COUNT(*) AS count, 0 AS mine "
+        f"FROM post_comment WHERE post IN ({placeholders}) AND deleted_at IS NULL GROUP BY post",
+        person_id, *post_ids, *post_ids,
+    ).run()
+    comments: dict[int, int] = {}
+    reactions: dict[int, dict[str, tuple[int, bool]]] = {}
+    for row in rows:
+        if row["kind"] is None:
+            comments[int(row["post"])] = int(row["count"])
+        else:
+            reactions.setdefault(int(row["post"]), {})[row["kind"]] = (int(row["count"]), bool(row["mine"]))
+    return comments, reactions
+
+
 def reaction_view(counts: dict[str, tuple[int, bool]]) -> list[dict[str, Any]]:
     """Every reaction of the fixed set, with its count and whether I gave it, for a template."""
     labels = reaction_labels()

@@ -38,10 +38,9 @@ async def _post_view(request: Request[Any, Any, Any], posts: list[dict[str, Any]
     """Posts with what the reader needs on a card; a fixed number of queries for any number of posts."""
     user = request.user
     ids = [p["id"] for p in posts]
-    acknowledged = await service.acknowledged_by(user.id, ids)
-    await service.mark_seen([p["id"] for p in posts if p["published_at"] <= service.now()], user.id)
-    comments = await conversation.comment_counts(ids)
-    reactions = await conversation.reaction_counts(ids, user.id)
+    acknowledged, seen = await service.acknowledged_and_seen(user.id, ids)
+    await service.mark_seen([p["id"] for p in posts if p["published_at"] <= service.now()], user.id, seen=seen)
+    comments, reactions = await conversation.comment_and_reaction_counts(ids, user.id)
     attached = await attachments.attachments_of(ids)
     image_types = request.app.state.intranet.settings.uploads.image_types
     # Every embed on the page in one hook call, rendered for this reader.
@@ -111,9 +110,12 @@ async def feed_page(
         next_cursor = service.Cursor(last["published_at"], last["id"]).encode()
     widgets = by_order(await gather(intranet.hook.register_front_page_widgets(app=intranet, request=request,
                                                                               user=user)))
-    my_units = await Unit.select(Unit.id, Unit.name).where(
-        Unit.id.is_in([int(k.split(":")[1]) for k in await service.unit_keys(user.id)] or [0])
-    ).order_by(Unit.name).run()
+    unit_ids = [int(k.split(":")[1]) for k in await service.unit_keys(user.id)] or [0]
+    my_units = await Unit.raw(  # only placeholders are joined into the SQL; the ids are parameters
+        "SELECT id, name FROM org_unit WHERE id IN (" + ", ".join("{}" for _ in unit_ids)  # noqa: S608
+        + ") ORDER BY name",
+        *unit_ids,
+    ).run()
     return Template(
         "feed/feed.html",
         context=await page_context(

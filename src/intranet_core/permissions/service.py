@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from intranet_core import request_memo
 from intranet_core.contributions import Permission
 from intranet_core.people.tables import Unit
 from intranet_core.permissions.tables import Role, RoleAssignment, RolePermission
@@ -22,8 +23,35 @@ def ancestor_ids(path: str) -> list[int]:
 
 
 async def _unit_path(unit_id: int) -> str | None:
-    row = await Unit.select(Unit.path).where(Unit.id == unit_id).first().run()
-    return None if row is None else str(row["path"])
+    async def read() -> str | None:
+        row = await Unit.select(Unit.path).where(Unit.id == unit_id).first().run()
+        return None if row is None else str(row["path"])
+
+    return await request_memo.once(("unit_path", unit_id), read)
+
+
+async def _holdings(person_id: int) -> frozenset[tuple[str, int | None]]:
+    """Every ``(permission, unit)`` the person holds through their roles: one query.
+
+    Used only while a read-only request remembers answers: the several
+    permission questions of one page then cost one query together, answered
+    from the same rows the SQL of :func:`may` would test.
+    """
+
+    async def read() -> frozenset[tuple[str, int | None]]:
+        rows = await RoleAssignment.raw(
+            "SELECT DISTINCT rp.permission AS permission, ra.unit AS unit FROM role_assignment AS ra "
+            "JOIN role_permission AS rp ON rp.role = ra.role WHERE ra.person = {}",
+            person_id,
+        ).run()
+        return frozenset((str(r["permission"]), None if r["unit"] is None else int(r["unit"])) for r in rows)
+
+    return await request_memo.once(("holdings", person_id), read)
+
+
+async def _held_units(person_id: int, permission: str) -> set[int | None]:
+    """Where the person holds ``permission`` (``None``: everywhere), from the remembered holdings."""
+    return {unit for held, unit in await _holdings(person_id) if held in (permission, ALL)}
 
 
 async def may(person_id: int | None, permission: str, unit_id: int | None = None) -> bool:
@@ -33,6 +61,12 @@ async def may(person_id: int | None, permission: str, unit_id: int | None = None
     """
     if person_id is None:
         return False
+    if request_memo.active():
+        units = await _held_units(person_id, permission)
+        if unit_id is None or not units:
+            return None in units
+        path = await _unit_path(unit_id)
+        return path is not None and (None in units or any(uid in units for uid in ancestor_ids(path)))
     query = RoleAssignment.exists().where(
         (RoleAssignment.person == person_id)
         & RoleAssignment.role.is_in(
@@ -55,6 +89,8 @@ async def may_anywhere(person_id: int | None, permission: str) -> bool:
     """Whether the person holds ``permission`` for at least one unit (or everywhere)."""
     if person_id is None:
         return False
+    if request_memo.active():
+        return bool(await _held_units(person_id, permission))
     return bool(
         await RoleAssignment.exists().where(
             (RoleAssignment.person == person_id)
@@ -67,6 +103,9 @@ async def may_anywhere(person_id: int | None, permission: str) -> bool:
 
 async def units_where(person_id: int, permission: str) -> list[int] | None:
     """Units (each with its descendants) where the person holds it; ``None`` means everywhere."""
+    if request_memo.active():
+        units = await _held_units(person_id, permission)
+        return None if None in units else sorted(int(u) for u in units if u is not None)
     rows = await RoleAssignment.select(RoleAssignment.unit).where(
         (RoleAssignment.person == person_id)
         & RoleAssignment.role.is_in(
