@@ -381,7 +381,9 @@ async def test_an_event_reaches_a_page_served_by_another_operating_system_proces
     needs_postgres(intranet_settings)
     port = free_port()
     config = tmp_path / "intranet.toml"
-    config.write_text(f'secret_key = "{TEST_SECRET_KEY}"\n[database]\nurl = "{intranet_settings.database.url}"\n')
+    # Only the core, as in intranet_app: installed plugins' tables are not in this database.
+    config.write_text(f'secret_key = "{TEST_SECRET_KEY}"\n[database]\nurl = "{intranet_settings.database.url}"\n'
+                      '[plugins]\nenabled = []\n')
     environ = {k: v for k, v in os.environ.items() if not k.startswith("INTRANET_")}
     environ["INTRANET_PLUGINS_DISABLED"] = "hello"
     log = tmp_path / "run.log"
