@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from intranet_core.contributions import AudienceChoice
+from intranet_core.i18n import gettext as _
 from intranet_core.people.models import PersonInfo
 from intranet_workgroups.groups import service
 
@@ -31,7 +32,9 @@ async def muted_audience_keys(user: PersonInfo) -> list[str]:
 async def publishable_audiences(user: PersonInfo) -> list[AudienceChoice]:
     """Every group the person is a member of (followers read, members write)."""
     rows = await service.my_groups(await service.member_viewer(user.id))
-    return [AudienceChoice(key=service.audience_key(int(row["id"])), label=row["name"], order=20) for row in rows]
+    # "Group: ..." because a local group is often named like its unit, which is a choice too.
+    return [AudienceChoice(key=service.audience_key(int(row["id"])), label=_("Group: %(name)s") % {"name": row["name"]},
+                           order=20) for row in rows]
 
 
 async def audience_members(keys: list[str]) -> list[int]:
