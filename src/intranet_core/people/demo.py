@@ -32,6 +32,8 @@ MEMBER2_EMAIL = f"member2@{DEMO_DOMAIN}"
 # The district the demo editor edits and the demo member belongs to; member2 is elsewhere.
 EDITOR_DISTRICT = "Østjylland"
 MEMBER2_DISTRICT = "Fyn"
+# The demo editor's mobile number.
+EASY_MOBILE = "+45 20 12 34 56"
 
 FEMALE_NAMES = (
     "Anne", "Mette", "Hanne", "Susanne", "Lene", "Camilla", "Louise", "Maria", "Charlotte", "Pia",
@@ -274,6 +276,12 @@ def build_organisation(today: datetime.date | None = None, seed: int = SEED) -> 
     candidates = [p for p in people if not p.is_manager and not p.password]
     for weeks, person in zip((1, 2, 4, 6, 9), rng.sample(candidates, 5), strict=True):
         person.start_date = today + datetime.timedelta(weeks=weeks, days=rng.randrange(5))
+
+    # A number easy to remember for trying the search with part of a number ("12 34"), set after
+    # every draw so that the rest of the organisation stays as it was.
+    editor = next(p for p in people if p.email == EDITOR_EMAIL)
+    if EASY_MOBILE not in {p.mobile for p in people}:
+        editor.mobile = EASY_MOBILE
 
     # The organisation and the head office are led by people of the management.
     management = [p for p in people if p.unit == "Ledelse"]

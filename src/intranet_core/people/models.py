@@ -17,6 +17,7 @@ class PersonInfo(msgspec.Struct, frozen=True, kw_only=True):
     title: str = ""
     phone: str = ""
     mobile: str = ""
+    # A path on this site the person's photo is shown from (a plugin keeps the photo), or None.
     photo: str | None = None
     language: str | None = None
     start_date: datetime.date | None = None

@@ -14,7 +14,8 @@ from intranet_core.people.models import PersonInfo
 from intranet_core.people.tables import Membership, Person, Unit
 from intranet_core.plugins import gather
 
-EDITABLE_FIELDS = ("email", "name", "title", "phone", "mobile", "language", "start_date", "leaving_date")
+# ``photo``: a path on this site where the person's photo is shown from (a plugin keeps the photo).
+EDITABLE_FIELDS = ("email", "name", "title", "phone", "mobile", "language", "start_date", "leaving_date", "photo")
 
 
 class PersonError(ValueError):
