@@ -59,7 +59,7 @@ def test_demo_command_loads_the_union_in_seconds(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     loaded = re.search(r"Loaded the demo data into demo in ([0-9.]+) s\.", result.stdout)
     assert loaded, result.stdout
-    assert float(loaded.group(1)) < 10
+    assert float(loaded.group(1)) < 30  # a bound for a busy machine; the core's part takes ~0.6 s
     for email in ACCOUNTS:
         assert email in result.stdout
     assert "password: intranet-demo" in result.stdout
@@ -70,8 +70,10 @@ def test_demo_command_loads_the_union_in_seconds(tmp_path: Path) -> None:
         hashes = dict(db.execute("SELECT email, password_hash FROM person WHERE password_hash IS NOT NULL"))
     assert 190 <= people <= 210
     assert units >= 11
-    # Only the four demo accounts can sign in with a password.
-    assert set(hashes) == set(ACCOUNTS)
+    # Only accounts the demo names can sign in with a password: the core's four, and any a plugin's demo
+    # adds and prints (a new hire trying pre-boarding, say).
+    assert set(ACCOUNTS) <= set(hashes)
+    assert all(email in result.stdout for email in hashes), sorted(set(hashes) - set(ACCOUNTS))
 
 
 async def test_the_demo_accounts_share_the_published_password(demo_app: Litestar) -> None:
