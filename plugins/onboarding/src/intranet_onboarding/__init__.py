@@ -1,0 +1,3 @@
+"""Onboarding and offboarding flows for intranet-core."""
+
+__version__ = "0.1.0"
