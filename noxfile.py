@@ -17,6 +17,7 @@ import tomllib
 from pathlib import Path
 
 import nox
+import nox.command
 
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["tests", "lint", "typecheck"]
@@ -57,6 +58,18 @@ def suites() -> list[str]:
     return ["tests", *(f"plugins/{plugin}/tests" for plugin in PLUGINS)]
 
 
+def run_suites(session: nox.Session, commands: list[list[str]], env: dict[str, str]) -> None:
+    """Run every suite even when one fails, so one run shows every failure; fail at the end."""
+    failed = []
+    for command in commands:
+        try:
+            session.run(*command, env=env)
+        except nox.command.CommandFailed:
+            failed.append(command[-1])
+    if failed:
+        session.error(f"failed: {', '.join(failed)}")
+
+
 def postgres_url(session: nox.Session, *, required: bool) -> str:
     url = os.environ.get("INTRANET_TEST_DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
@@ -74,8 +87,7 @@ def tests(session: nox.Session) -> None:
     if session.posargs:
         session.run("pytest", *session.posargs, env=env)
         return
-    for suite in suites():
-        session.run("pytest", "-q", suite, env=env)
+    run_suites(session, [["pytest", "-q", suite] for suite in suites()], env)
 
 
 @nox.session(python=PYTHON)
@@ -88,8 +100,7 @@ def tests_postgres(session: nox.Session) -> None:
         session.run("pytest", *session.posargs, env=env)
         return
     # The browser tests drive `intranet demo`, which is SQLite; they run in `tests`.
-    for suite in suites():
-        session.run("pytest", "-q", "-m", "not browser", suite, env=env)
+    run_suites(session, [["pytest", "-q", "-m", "not browser", suite] for suite in suites()], env)
 
 
 @nox.session(python=PYTHON)
