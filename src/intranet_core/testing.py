@@ -22,6 +22,10 @@ gets these fixtures:
     receives in ``mailbox.messages``; point the site at it with
     ``make_settings(url, mail=mail_settings(mailbox))``.
 
+:func:`untranslated` lists the messages of a package (Python code and
+templates) that its catalog for a language does not translate: a plugin's
+test asserts ``untranslated(PACKAGE_DIR, "da") == []``.
+
 The fixtures need pytest-asyncio (``pip install intranet-core[test]``).
 """
 
@@ -222,6 +226,43 @@ def mailbox() -> Iterator[Mailbox]:
         yield box
     finally:
         controller.stop()
+
+
+_EXTRACT_METHODS = [("**/migrations/**.py", "ignore"), ("**.py", "python"), ("**/templates/**.html", "jinja2")]
+_EXTRACT_OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+_EXTRACT_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+
+
+def translatable_messages(package_dir: Path) -> set[str]:
+    """Every message a package marks for translation (a plural by its singular), as Babel extracts them."""
+    from babel.messages.extract import extract_from_dir
+
+    return {
+        message if isinstance(message, str) else message[0]
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            package_dir, _EXTRACT_METHODS, keywords=_EXTRACT_KEYWORDS, options_map=_EXTRACT_OPTIONS
+        )
+    }
+
+
+def catalog_messages(package_dir: Path, language: str) -> dict[str, str]:
+    """The package's catalog ``locale/<language>/LC_MESSAGES/messages.po``: id -> translation (not fuzzy)."""
+    from babel.messages.pofile import read_po
+
+    with (package_dir / "locale" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        found = read_po(handle, locale=language)
+    catalog: dict[str, str] = {}
+    for m in found:
+        if m.id and not m.fuzzy:
+            text = m.string if isinstance(m.string, str) else (m.string or ("",))[0]
+            catalog[m.id if isinstance(m.id, str) else m.id[0]] = text or ""
+    return catalog
+
+
+def untranslated(package_dir: Path, language: str = "da") -> list[str]:
+    """The package's messages without a translation into ``language``, sorted (empty: all translated)."""
+    translated = {k for k, v in catalog_messages(package_dir, language).items() if v}
+    return sorted(translatable_messages(package_dir) - translated)
 
 
 try:

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import email
-import socket
-from collections.abc import Iterator
-from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from intranet_surveys import surveys
 from intranet_surveys.tables import Round
 from surveys_helpers import answer_round, go_back_in_time, make_people, make_survey, make_unit
@@ -20,59 +14,18 @@ from surveys_helpers import answer_round, go_back_in_time, make_people, make_sur
 from intranet_core.feed.tables import Post
 from intranet_core.notifications.tables import Notification
 from intranet_core.people.tables import Person
-from intranet_core.settings import Settings
 from intranet_core.tasks import service as tasks
-from intranet_core.testing import database_url_for_tests, make_settings
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.port = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def body_of(message: EmailMessage) -> str:
-    part = message.get_body(("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    try:
-        yield box
-    finally:
-        controller.stop()
+from intranet_core.testing import Mailbox, body_of, database_url_for_tests, mail_settings, make_settings
 
 
 @pytest.fixture
 def intranet_settings(tmp_path: Path, mailbox: Mailbox) -> Any:
     sections: dict[str, Any] = {
         "site": {"default_language": "en", "base_url": "https://intranet.example.org"},
-        "mail": {"host": "127.0.0.1", "port": mailbox.port, "from_address": "intranet@example.org"},
+        "mail": mail_settings(mailbox),
         "tasks": {"scheduler": False},
     }
-    if "uploads" in Settings.__struct_fields__:
-        sections["uploads"] = {"directory": str(tmp_path / "uploads")}
+    sections["uploads"] = {"directory": str(tmp_path / "uploads")}
     return make_settings(database_url_for_tests(tmp_path), **sections)
 
 
