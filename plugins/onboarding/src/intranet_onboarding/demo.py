@@ -13,7 +13,7 @@ from intranet_onboarding.tables import FlowStep
 
 
 async def _welcome_questionnaire(app: Any, actor_id: int | None) -> int | None:
-    from intranet_surveys import service as surveys
+    import intranet_surveys.service as surveys
     from intranet_surveys.questionnaire import Definition, Question, Section
 
     definition = Definition(title="Din første uge / Your first week", sections=[Section(key="s1", questions=[

@@ -55,7 +55,7 @@ async def _flow_page(request: Request[Any, Any, Any], flow: dict[str, Any], *, c
     answers: dict[int, list[list[tuple[str, str]]]] = {}
     hr = await service.hr_scope(user.id) is not None
     if user.id != flow["person"]:
-        from intranet_surveys import service as surveys
+        import intranet_surveys.service as surveys
 
         labels: dict[int, dict[str, str]] = {}
         for step in steps:
@@ -68,7 +68,7 @@ async def _flow_page(request: Request[Any, Any, Any], flow: dict[str, Any], *, c
                         labels[response.version_id] = {} if version is None else {
                             q.key: q.label for q in version.definition.questions()}
                 answers[step["id"]] = [
-                    [(labels[r.version_id].get(key, key), ", ".join(row.text or row.value for row in rows))
+                    [(labels[r.version_id].get(key, key), ", ".join(row.text or row.value or "" for row in rows))
                      for key, rows in r.answers.items()] for r in responses]
     title = _("Your onboarding") if checklist else _("Flow for %(name)s") % {"name": flow["person_name"]}
     context = await page_context(
@@ -130,7 +130,7 @@ async def tick(request: Request[Any, Any, Any], step_id: FromPath[int]) -> Redir
 
 
 async def _questionnaire_step(request: Request[Any, Any, Any], step_id: FromPath[int]) -> tuple[dict[str, Any], Any]:
-    from intranet_surveys import service as surveys
+    import intranet_surveys.service as surveys
 
     user = _user(request)
     step = await FlowStep.select(FlowStep.id, FlowStep.flow, FlowStep.title, FlowStep.questionnaire,
@@ -148,7 +148,7 @@ async def _questionnaire_step(request: Request[Any, Any, Any], step_id: FromPath
 
 async def _render_questionnaire(request: Request[Any, Any, Any], step: dict[str, Any], state: Any,
                                 status_code: int = 200) -> Template:
-    from intranet_surveys import service as surveys
+    import intranet_surveys.service as surveys
 
     fields = surveys.render_form(request.app.state.intranet, state, submit_label=_("Send my answers"))
     context = await page_context(request, title=step["title"], step=step, fields=fields)
@@ -158,7 +158,7 @@ async def _render_questionnaire(request: Request[Any, Any, Any], step: dict[str,
 @get("/onboarding/steps/{step_id:int}/answer", name="onboarding:answer", include_in_schema=False,
      guards=[requires_login])
 async def answer_page(request: Request[Any, Any, Any], step_id: FromPath[int]) -> Template | Redirect:
-    from intranet_surveys import service as surveys
+    import intranet_surveys.service as surveys
 
     step, version = await _questionnaire_step(request, step_id)
     if step["done_at"] is not None:
@@ -169,7 +169,7 @@ async def answer_page(request: Request[Any, Any, Any], step_id: FromPath[int]) -
 @post("/onboarding/steps/{step_id:int}/answer", name="onboarding:answer_submit", include_in_schema=False,
       guards=[requires_login], status_code=HTTP_303_SEE_OTHER)
 async def answer_submit(request: Request[Any, Any, Any], step_id: FromPath[int]) -> Template | Redirect:
-    from intranet_surveys import service as surveys
+    import intranet_surveys.service as surveys
 
     intranet = request.app.state.intranet
     user = _user(request)

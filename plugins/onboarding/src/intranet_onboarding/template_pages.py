@@ -89,7 +89,7 @@ async def edit_page(request: Request[Any, Any, Any], template_id: FromPath[int])
 
 
 async def _parse(form: Any) -> tuple[dict[str, Any], list[dict[str, Any]], TemplateSpec | None, list[str]]:
-    from intranet_surveys import service as surveys
+    import intranet_surveys.service as surveys
 
     from intranet_core.people.service import find_by_email
 
