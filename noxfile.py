@@ -31,16 +31,21 @@ CORE = ["-e", ".[test]", "-e", "examples/hello-plugin"]
 
 def plugin_requirements(name: str) -> list[str]:
     """The plugin and the first-party plugins it depends on, as editable installs."""
+    return [arg for plugin in plugins_needed(name) for arg in ("-e", plugin_path(plugin))]
+
+
+def plugins_needed(name: str) -> list[str]:
+    """``name`` after the first-party plugins it depends on (their own dependencies first)."""
     meta = tomllib.loads((HERE / "plugins" / name / "pyproject.toml").read_text())["project"]
-    needed = [name]
+    needed: list[str] = []
     for requirement in meta.get("dependencies", []):
         distribution = requirement.split(";")[0].strip().split(" ")[0]
         for stop in "<>=!~[":
             distribution = distribution.split(stop)[0]
         other = distribution.removeprefix("intranet-")
         if distribution.startswith("intranet-") and other in PLUGINS:
-            needed = [*plugin_requirements(other), *needed]
-    return [arg for plugin in dict.fromkeys(needed) for arg in ("-e", plugin_path(plugin))]
+            needed += plugins_needed(other)
+    return list(dict.fromkeys([*needed, name]))
 
 
 def plugin_path(name: str) -> str:
