@@ -13,9 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
+from intranet_core import hookimpl
 from intranet_core.audit.tables import AuditEntry
 from intranet_core.auth.passwords import hash_password_async, verify_password
-from intranet_core.people.service import create_person, create_unit
+from intranet_core.people.models import PersonInfo
+from intranet_core.people.service import add_membership, create_person, create_unit, update_membership
 from intranet_core.people.tables import Membership, Person, Unit
 from intranet_core.permissions.tables import Role, RoleAssignment, RolePermission
 
@@ -200,7 +202,7 @@ async def test_create_person_with_unit_and_password(site: Site) -> None:
                           {**new_person_form(unit_id=str(site.team_a1), unit_title="Shop steward",
                                              password="a long enough pass phrase"),
                            # Not in the form: never written.
-                           "active": "false", "password_hash": "x", "leaving_date": "2026-01-01", "photo": "x.svg"})
+                           "active": "false", "password_hash": "x", "photo": "x.svg"})
     assert response.status_code == 303, response.text
     row = await person_row("carl.clausen@example.org")
     assert row is not None
@@ -271,7 +273,7 @@ async def test_edit_person_ignores_fields_not_in_the_form(site: Site) -> None:
         "mobile": "+45 20 30 40 50", "language": "en", "start_date": "",
         # Not in the form: never written.
         "active": "false", "password_hash": "x", "id": "999", "created_at": "2000-01-01T00:00:00Z",
-        "photo": "evil.svg", "leaving_date": "2026-01-01", "is_admin": "1",
+        "photo": "evil.svg", "is_admin": "1",
     })
     assert response.status_code == 303, response.text
     after = await Person.select().where(Person.id == site.ann).first().run()
@@ -285,6 +287,48 @@ async def test_edit_person_ignores_fields_not_in_the_form(site: Site) -> None:
     assert await RoleAssignment.count().where(RoleAssignment.person == site.ann).run() == 0
     entries = await AuditEntry.select().where(AuditEntry.action == "person.update").run()
     assert entries and "title" in json.loads(entries[-1]["details"])["fields"]
+
+
+async def test_leaving_date_is_set_shown_and_checked_against_the_start_date(site: Site) -> None:
+    await sign_in(site.client, "admin@example.org")
+    form = await site.client.get("/admin/people/new", headers=HTML)
+    assert 'name="leaving_date"' in form.text and "Leaving date" in form.text
+    response = await post(site.client, "/admin/people/new", new_person_form(leaving_date="2026-12-31"))
+    assert response.status_code == 303, response.text
+    row = await person_row("carl.clausen@example.org")
+    assert row is not None and str(row["leaving_date"]) == "2026-12-31"
+    page = await site.client.get(f"/admin/people/{row['id']}", headers=HTML)
+    assert re.search(r'name="leaving_date" type="date" value="2026-12-31"', page.text)
+
+    # Before the start date: the form again, the field marked, nothing written.
+    before = await Person.count().run()
+    early = await post(site.client, "/admin/people/new", new_person_form(
+        email="dina@example.org", name="Dina", start_date="2026-02-01", leaving_date="2026-01-31"))
+    assert early.status_code == 400
+    assert "Nothing was saved" in early.text
+    assert "The leaving date cannot be before the start date." in early.text
+    assert 'value="2026-01-31"' in early.text
+    assert await Person.count().run() == before
+    fields = {"email": "ann@example.org", "name": "Ann Andersen", "start_date": "2026-05-01"}
+    edit = await post(site.client, f"/admin/people/{site.ann}", {**fields, "leaving_date": "2026-04-30"})
+    assert edit.status_code == 400
+    assert re.search(r'id="f-leaving_date-error">The leaving date cannot be before the start date\.', edit.text)
+    ann = await person_row("ann@example.org")
+    assert ann is not None and ann["start_date"] is None and ann["leaving_date"] is None
+
+    # On the start date itself is fine; emptying the field clears it.
+    same_day = await post(site.client, f"/admin/people/{site.ann}", {**fields, "leaving_date": "2026-05-01"})
+    assert same_day.status_code == 303, same_day.text
+    ann = await person_row("ann@example.org")
+    assert ann is not None and str(ann["leaving_date"]) == "2026-05-01"
+    cleared = await post(site.client, f"/admin/people/{site.ann}", {**fields, "leaving_date": ""})
+    assert cleared.status_code == 303
+    ann = await person_row("ann@example.org")
+    assert ann is not None and ann["leaving_date"] is None
+    page = await site.client.get(f"/admin/people/{site.ann}", headers=HTML)
+    assert re.search(r'name="leaving_date" type="date" value=""', page.text)
+    entries = await AuditEntry.select().where(AuditEntry.action == "person.update").run()
+    assert "leaving_date" in json.loads(entries[-1]["details"])["fields"]
 
 
 async def test_deactivate_and_reactivate(site: Site) -> None:
@@ -382,6 +426,74 @@ async def test_memberships_add_primary_manager_remove(site: Site) -> None:
     assert not await Membership.exists().where(Membership.id == b_id).run()
     actions = await audit_actions()
     assert {"membership.add", "membership.update", "membership.remove"} <= set(actions)
+
+
+class _MembershipListener:
+    def __init__(self) -> None:
+        self.calls: list[tuple[PersonInfo, list[int]]] = []
+
+    @hookimpl
+    async def memberships_changed(self, app: Any, person: PersonInfo, unit_ids: list[int]) -> None:
+        self.calls.append((person, unit_ids))
+
+    def take(self) -> list[tuple[int, list[int]]]:
+        calls, self.calls = self.calls, []
+        return [(person.id, unit_ids) for person, unit_ids in calls]
+
+
+@pytest.fixture
+def membership_listener(site: Site) -> Any:
+    listener = _MembershipListener()
+    site.intranet.pm.register(listener, name="test-memberships")
+    yield listener
+    site.intranet.pm.unregister(name="test-memberships")
+
+
+async def test_plugins_hear_when_memberships_change(site: Site, membership_listener: _MembershipListener) -> None:
+    await sign_in(site.client, "admin@example.org")
+    # A new person's first membership is person_created's news, not this hook's.
+    await add_person(site.intranet, "dan@example.org", "Dan", site.district_a)
+    assert membership_listener.take() == []
+
+    added = await post(site.client, f"/admin/people/{site.ann}/memberships", {"unit_id": str(site.district_b)})
+    assert added.status_code == 303, added.text
+    calls = list(membership_listener.calls)
+    assert membership_listener.take() == [(site.ann, [site.district_b])]
+    assert calls[0][0].name == "Ann Andersen" and calls[0][0].email == "ann@example.org"
+    b_id = (await Membership.select(Membership.id).where(
+        (Membership.person == site.ann) & (Membership.unit == site.district_b)).first().run())["id"]
+
+    assert (await post(site.client, f"/admin/people/{site.ann}/memberships/{b_id}", {"action": "manager"})
+            ).status_code == 303
+    assert membership_listener.take() == [(site.ann, [site.district_b])]
+    # Making B primary also changes team A1, which was primary until now.
+    assert (await post(site.client, f"/admin/people/{site.ann}/memberships/{b_id}", {"action": "primary"})
+            ).status_code == 303
+    assert membership_listener.take() == [(site.ann, [site.district_b, site.team_a1])]
+
+    # Nothing changes: nothing to hear of.
+    assert (await post(site.client, f"/admin/people/{site.ann}/memberships/{b_id}", {"action": "manager"})
+            ).status_code == 303
+    assert (await post(site.client, f"/admin/people/{site.ann}/memberships/{b_id}", {"action": "primary"})
+            ).status_code == 303
+    await update_membership(site.intranet, site.ann, b_id, is_primary=True, is_manager=True, title="",
+                            actor_id=None)
+    assert membership_listener.take() == []
+    await update_membership(site.intranet, site.ann, b_id, title="Helper", actor_id=None)
+    assert membership_listener.take() == [(site.ann, [site.district_b])]
+
+    # Refused changes are not announced either.
+    twice = await post(site.client, f"/admin/people/{site.ann}/memberships", {"unit_id": str(site.district_b)})
+    assert twice.status_code == 400
+    assert membership_listener.take() == []
+
+    assert (await post(site.client, f"/admin/people/{site.ann}/memberships/{b_id}", {"action": "remove"})
+            ).status_code == 303
+    assert membership_listener.take() == [(site.ann, [site.district_b])]
+
+    # Through the service, as a plugin changes memberships: added as primary, with the old primary.
+    await add_membership(site.intranet, site.bob, site.team_a1, is_primary=True, actor_id=None)
+    assert membership_listener.take() == [(site.bob, [site.team_a1, site.district_b])]
 
 
 async def test_people_list_search_and_keyset_pages(site: Site) -> None:
@@ -693,3 +805,47 @@ async def test_import_upload_size_is_limited(site: Site) -> None:
     response = await upload(site.client, "check", people=big)
     assert response.status_code == 413
     assert await person_row("x@example.org") is None
+
+
+async def test_csv_import_reads_an_optional_leaving_date(site: Site) -> None:
+    await sign_in(site.client, "admin@example.org")
+    page = await site.client.get("/admin/import", headers=HTML)
+    assert "<code>leaving_date</code>" in page.text
+    assert "start_date;leaving_date;unit_key" in page.text
+    people = (
+        "email;name;start_date;leaving_date\n"
+        "hal@example.org;Hal;2026-03-01;2026-02-28\n"
+        "ida@example.org;Ida;;2026-13-01\n"
+        "jon@example.org;Jon;2026-03-01;2026-09-30\n"
+    )
+    check = await upload(site.client, "check", people=people)
+    assert "People file, line 2: leaving_date: The leaving date cannot be before the start date." in check.text
+    assert "People file, line 3: leaving_date: Enter a date as YYYY-MM-DD." in check.text
+    assert "line 4" not in check.text
+    refused = await upload(site.client, "import", people=people)
+    assert refused.status_code == 400
+    assert await person_row("jon@example.org") is None
+
+    good = (
+        "email;name;start_date;leaving_date\n"
+        "hal@example.org;Hal;2026-03-01;2026-03-01\n"
+        "ida@example.org;Ida;;2026-12-31\n"
+        "jon@example.org;Jon;2026-03-01;\n"
+    )
+    response = await upload(site.client, "import", people=good)
+    assert response.status_code == 200, response.text
+    assert "Created 0 units and 3 people." in response.text
+    leaving = {}
+    for email in ("hal@example.org", "ida@example.org", "jon@example.org"):
+        row = await person_row(email)
+        assert row is not None
+        leaving[email] = None if row["leaving_date"] is None else str(row["leaving_date"])
+    assert leaving == {"hal@example.org": "2026-03-01", "ida@example.org": "2026-12-31", "jon@example.org": None}
+
+    # A file from before the column existed still imports; the leaving date stays empty.
+    old = ("email,name,title,phone,mobile,language,start_date,unit_key,unit_title,manager\n"
+           "kim@example.org,Kim,,,,,2026-04-01,District A,,no\n")
+    response = await upload(site.client, "import", people=old)
+    assert response.status_code == 200, response.text
+    kim = await person_row("kim@example.org")
+    assert kim is not None and str(kim["start_date"]) == "2026-04-01" and kim["leaving_date"] is None

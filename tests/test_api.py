@@ -1,4 +1,4 @@
-"""``/api/v1``: the feed, posts, acknowledgements, comments, reactions and notifications over a token.
+"""``/api/v1``: the feed, posts, their files, acknowledgements, comments, reactions and notifications over a token.
 
 The rules are the pages': what a person may not read is 404, what they may
 not publish is 403; a request that does not fit the schema is 400, never 500.
@@ -11,15 +11,21 @@ from typing import Any
 
 import httpx
 import pytest
+import upload_samples as samples
 from litestar import Litestar
+from litestar.datastructures import UploadFile
 
 from intranet_core.account.tokens import create_api_token
 from intranet_core.audit.tables import AuditEntry
+from intranet_core.feed import attachments
 from intranet_core.feed import service as feed
-from intranet_core.feed.tables import Post
+from intranet_core.feed.tables import Post, PostAttachment
 from intranet_core.notifications.tables import Notification
 from intranet_core.people import service as people
 from intranet_core.permissions.tables import Role, RoleAssignment
+from intranet_core.testing import csrf_token_of, sign_in
+from intranet_core.uploads import service as uploads
+from intranet_core.uploads.tables import Upload
 
 NOW = datetime.datetime.now(datetime.UTC)
 
@@ -62,6 +68,23 @@ class Site:
                    at: datetime.datetime | None = None) -> int:
         return await feed.create_post(self.intranet, author_id=author or self.ole, title=title, body=f"About {title}",
                                       audience=audience, important=important, published_at=at, announce=False)
+
+    async def attach(self, post_id: int, name: str, data: bytes, kind: str = "file") -> int:
+        """A file on a post, as the composer attaches it: the upload's id."""
+        prepared = await uploads.prepare_upload(self.intranet, UploadFile(
+            content_type="application/octet-stream", filename=name, file_data=data))
+        async with self.intranet.db.transaction(write=True):
+            [made] = await attachments.attach(post_id, [attachments.NewAttachment(kind=kind, prepared=prepared)],  # type: ignore[arg-type]
+                                              uploader_id=self.ole)
+        return made.upload.id
+
+    async def upload(self, post_id: int, files: list[tuple[str, str, bytes]], token: str | None = None,
+                     **fields: str) -> httpx.Response:
+        """Files sent to a post as multipart/form-data: (field, file name, bytes)."""
+        return await self.client.post(
+            f"/api/v1/posts/{post_id}/attachments", headers=bearer(token or self.token), data=fields or None,
+            files=[(field, (name, data, "application/octet-stream")) for field, name, data in files],
+        )
 
     async def get(self, path: str, token: str | None = None, **params: Any) -> httpx.Response:
         return await self.client.get(path, params=params or None, headers=bearer(token or self.token))
@@ -227,6 +250,168 @@ async def test_broken_json_is_400(site: Site) -> None:
     assert response.status_code == 400
 
 
+# --- images and files ------------------------------------------------------------------------
+
+
+async def test_a_post_s_files_are_downloaded_by_whoever_may_see_the_post(site: Site) -> None:
+    post_id = await site.post("Minutes", ["all"])
+    minutes = await site.attach(post_id, "minutes.pdf", samples.pdf())
+    photo = await site.attach(post_id, "photo.png", samples.png(), kind="image")
+    listed = (await site.get(f"/api/v1/posts/{post_id}")).json()["attachments"]
+    assert [(a["id"], a["url"], a["download_url"]) for a in listed] == [
+        (minutes, f"/posts/{post_id}/files/{minutes}", f"/api/v1/posts/{post_id}/attachments/{minutes}"),
+        (photo, f"/posts/{post_id}/files/{photo}", f"/api/v1/posts/{post_id}/attachments/{photo}"),
+    ]
+
+    answer = await site.get(listed[0]["download_url"])
+    assert answer.status_code == 200, answer.text
+    assert answer.content == samples.pdf()
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.headers["content-disposition"].startswith('attachment; filename="minutes.pdf"')
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["content-security-policy"] == uploads.SANDBOX
+    etag = answer.headers["etag"]
+    # An image too is only ever downloaded here; a read-only token may read it.
+    image = await site.get(listed[1]["download_url"], token=site.read_only)
+    assert image.status_code == 200 and image.content == samples.png()
+    assert image.headers["content-type"] == "image/png"
+    assert image.headers["content-disposition"].startswith("attachment;")
+    # A client that has the bytes gets 304, after the same check.
+    again = await site.client.get(listed[0]["download_url"], headers={**bearer(site.token), "if-none-match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    other = await site.client.get(listed[0]["download_url"], headers={**bearer(site.token), "if-none-match": '"x"'})
+    assert other.status_code == 200 and other.content == samples.pdf()
+    assert (await site.client.get(listed[0]["download_url"])).status_code == 401
+
+
+async def test_a_file_the_person_may_not_see_is_404_like_one_that_does_not_exist(site: Site) -> None:
+    shown = await site.post("All", ["all"])
+    shown_file = await site.attach(shown, "agenda.pdf", samples.pdf("Agenda"))
+    hidden = await site.post("Odense only", [f"unit:{site.odense}"])
+    hidden_file = await site.attach(hidden, "secret.pdf", samples.pdf("Odense"))
+    gone = await site.post("Deleted", ["all"])
+    gone_file = await site.attach(gone, "old.txt", samples.TEXT)
+    await feed.delete_post(site.intranet, gone, actor_id=site.ole)
+    later = await site.post("Later", ["all"], at=NOW + datetime.timedelta(days=1))
+    later_file = await site.attach(later, "later.csv", samples.CSV)
+
+    assert (await site.get(f"/api/v1/posts/{hidden}/attachments/{hidden_file}", token=site.ole_token)).status_code \
+        == 200
+    nothing = await site.get("/api/v1/posts/999999/attachments/999999")
+    assert nothing.status_code == 404
+    for path in (
+        f"/api/v1/posts/{hidden}/attachments/{hidden_file}",  # outside the audience
+        f"/api/v1/posts/{gone}/attachments/{gone_file}",  # a deleted post
+        f"/api/v1/posts/{later}/attachments/{later_file}",  # not published yet
+        f"/api/v1/posts/{shown}/attachments/{hidden_file}",  # another post's upload
+        f"/api/v1/posts/{hidden}/attachments/{shown_file}",
+        f"/api/v1/posts/{shown}/attachments/999999",
+    ):
+        answer = await site.get(path)
+        assert answer.status_code == 404, path
+        assert answer.json() == nothing.json(), path
+    # The author keeps a scheduled post's file, not a deleted one's.
+    assert (await site.get(f"/api/v1/posts/{later}/attachments/{later_file}", token=site.ole_token)).status_code \
+        == 200
+    assert (await site.get(f"/api/v1/posts/{gone}/attachments/{gone_file}", token=site.ole_token)).status_code \
+        == 404
+    # Who may moderate it keeps a deleted post's files, as on the site (where they may restore it).
+    await site.make_editor(site.karen, None)
+    assert (await site.get(f"/api/v1/posts/{gone}/attachments/{gone_file}")).status_code == 200
+    assert (await site.get(f"/api/v1/posts/{shown}/attachments/0")).status_code == 400
+    assert (await site.get(f"/api/v1/posts/{shown}/attachments/{2**40}")).status_code == 400
+
+
+async def test_whoever_may_edit_a_post_attaches_files(site: Site) -> None:
+    mine = await site.post("Agenda", ["all"], author=site.karen)
+    first = await site.attach(mine, "photo.png", samples.png(), kind="image")
+    added = await site.upload(mine, [("file", "agenda.pdf", samples.pdf("Agenda")),
+                                     ("file", "notes.txt", samples.TEXT)])
+    assert added.status_code == 201, added.text
+    assert added.headers["cache-control"] == "no-store"
+    listed = added.json()
+    assert listed["post_id"] == mine
+    assert [(a["filename"], a["kind"], a["content_type"]) for a in listed["items"]] == [
+        ("photo.png", "image", "image/png"), ("agenda.pdf", "file", "application/pdf"),
+        ("notes.txt", "file", "text/plain"),
+    ]
+    assert listed["items"][0]["id"] == first
+    assert listed == {"post_id": mine, "items": (await site.get(f"/api/v1/posts/{mine}")).json()["attachments"]}
+    for item, data in zip(listed["items"][1:], (samples.pdf("Agenda"), samples.TEXT), strict=True):
+        download = await site.get(item["download_url"], token=site.ole_token)  # Ole is in the audience
+        assert download.status_code == 200 and download.content == data
+        assert item["size"] == len(data)
+    [row] = await Post.select(Post.edited_at).where(Post.id == mine).run()
+    assert row["edited_at"] is not None
+    [entry] = await AuditEntry.select().where(AuditEntry.action == "feed.post_edit").run()
+    assert entry["actor_id"] == site.karen and '"via": "api"' in entry["details"] and '"files": 2' in entry["details"]
+    # One file is enough; it goes after the others.
+    one = await site.upload(mine, [("file", "list.csv", samples.CSV)])
+    assert one.status_code == 201 and one.json()["items"][-1]["filename"] == "list.csv"
+
+    # Ole reads the post but may not edit it; Karen's Aarhus post he does not even see.
+    before = await PostAttachment.count().run()
+    assert (await site.upload(mine, [("file", "x.pdf", samples.pdf())], token=site.ole_token)).status_code == 403
+    aarhus = await site.post("Aarhus", [f"unit:{site.aarhus}"], author=site.karen)
+    assert (await site.upload(aarhus, [("file", "x.pdf", samples.pdf())], token=site.ole_token)).status_code == 404
+    assert (await site.upload(mine, [("file", "x.pdf", samples.pdf())], token=site.read_only)).status_code == 403
+    oles = await site.post("Ole's", ["all"])
+    assert (await site.upload(oles, [("file", "x.pdf", samples.pdf())])).status_code == 403
+    gone = await site.post("Deleted", ["all"], author=site.karen)
+    await feed.delete_post(site.intranet, gone, actor_id=site.karen)
+    assert (await site.upload(gone, [("file", "x.pdf", samples.pdf())])).status_code == 404
+    assert (await site.upload(999999, [("file", "x.pdf", samples.pdf())])).status_code == 404
+    assert await PostAttachment.count().run() == before
+    # Who may moderate every audience of a post may attach to it, as on its edit page.
+    await site.make_editor(site.karen, None)
+    assert (await site.upload(oles, [("file", "x.pdf", samples.pdf())])).status_code == 201
+
+
+@pytest.mark.parametrize("files", [
+    [("file", "page.html", samples.HTML)],
+    [("file", "agenda.pdf", samples.pdf()), ("file", "drawing.svg", samples.SVG)],
+    [("file", "photo.pdf", samples.png())],
+    [("file", "empty.txt", b"")],
+    [("file", "", b"no name")],
+    [("files", "agenda.pdf", samples.pdf())],
+    [],
+    [("file", f"n{n}.txt", samples.TEXT + bytes([65 + n])) for n in range(11)],
+])
+async def test_a_refused_file_saves_nothing(site: Site, files: list[tuple[str, str, bytes]]) -> None:
+    post_id = await site.post("Agenda", ["all"], author=site.karen)
+    kept = await site.attach(post_id, "minutes.pdf", samples.pdf())
+    answer = await (site.upload(post_id, files) if files else site.upload(post_id, [], note="no file"))
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["status_code"] == 400
+    assert await Upload.count().run() == 1
+    assert [a["id"] for a in (await site.get(f"/api/v1/posts/{post_id}")).json()["attachments"]] == [kept]
+    [row] = await Post.select(Post.edited_at).where(Post.id == post_id).run()
+    assert row["edited_at"] is None
+
+
+async def test_every_refused_file_is_named(site: Site) -> None:
+    post_id = await site.post("Agenda", ["all"], author=site.karen)
+    answer = await site.upload(post_id, [("file", "page.html", samples.HTML), ("file", "agenda.pdf", samples.pdf()),
+                                         ("file", "drawing.svg", samples.SVG)])
+    assert answer.status_code == 400
+    refused = answer.json()["extra"]
+    assert [(r["key"], r["filename"]) for r in refused] == [("file", "page.html"), ("file", "drawing.svg")]
+    assert all(r["message"].startswith(r["filename"]) for r in refused)
+    assert await PostAttachment.count().run() == 0
+
+
+async def test_a_signed_in_browser_cannot_attach_files_through_the_api(site: Site) -> None:
+    """Session cookies count for nothing under /api/ (so it needs no CSRF check): 401, nothing written."""
+    post_id = await site.post("Agenda", ["all"])
+    await sign_in(site.client, site.app, "admin@example.org", roles=[("admin", None)])
+    token = csrf_token_of((await site.client.get("/", headers={"accept": "text/html"})).text)
+    for headers in ({}, {"x-csrftoken": token}):
+        answer = await site.client.post(f"/api/v1/posts/{post_id}/attachments", headers=headers,
+                                        files=[("file", ("agenda.pdf", samples.pdf(), "application/pdf"))])
+        assert answer.status_code == 401, answer.text
+    assert await Upload.count().run() == 0
+
+
 # --- acknowledgements ----------------------------------------------------------------------
 
 
@@ -321,10 +506,18 @@ async def test_notifications_are_the_person_s_own(site: Site) -> None:
 async def test_every_api_operation_is_documented(site: Site) -> None:
     schema = (await site.client.get("/schema/openapi.json")).json()
     for path in ("/api/v1/feed", "/api/v1/posts", "/api/v1/posts/{post_id}", "/api/v1/posts/{post_id}/acknowledge",
+                 "/api/v1/posts/{post_id}/attachments", "/api/v1/posts/{post_id}/attachments/{upload_id}",
                  "/api/v1/posts/{post_id}/comments", "/api/v1/posts/{post_id}/reactions/{kind}",
                  "/api/v1/notifications"):
         assert path in schema["paths"], path
         for operation in schema["paths"][path].values():
             assert operation["summary"] and {"401"} <= set(operation["responses"])
-    for name in ("ApiPost", "FeedPage", "NewPost", "ApiComment", "Reactions", "NotificationPage", "ApiError"):
+    for name in ("ApiPost", "FeedPage", "NewPost", "ApiComment", "Reactions", "NotificationPage", "ApiError",
+                 "AttachmentList", "NewAttachments"):
         assert name in schema["components"]["schemas"], name
+    assert "download_url" in schema["components"]["schemas"]["ApiAttachment"]["required"]
+    download = schema["paths"]["/api/v1/posts/{post_id}/attachments/{upload_id}"]["get"]["responses"]
+    assert {"200", "304", "400", "401", "404"} <= set(download) and all(r["description"] for r in download.values())
+    upload = schema["paths"]["/api/v1/posts/{post_id}/attachments"]["post"]
+    assert set(upload["requestBody"]["content"]) == {"multipart/form-data"}
+    assert {"201", "400", "401", "403", "404", "413"} <= set(upload["responses"])

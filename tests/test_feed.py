@@ -56,7 +56,10 @@ def calls_fixture(monkeypatch: pytest.MonkeyPatch) -> Calls:
     real_notify, real_index, real_remove = notifications.notify, search.index_document, search.remove_document
 
     async def notify(intranet: Any, **kwargs: Any) -> None:
-        seen.notices.append(kwargs)
+        # Words written per language are recorded as the site's language writes them.
+        language = intranet.settings.site.default_language
+        seen.notices.append({k: notifications.in_language(language, v) if callable(v) else v
+                             for k, v in kwargs.items()})
         await real_notify(intranet, **kwargs)
 
     async def index_document(**kwargs: Any) -> None:

@@ -506,9 +506,11 @@ async def test_the_api_lists_a_post_s_files(site: Site) -> None:
     answer = await site.clients["bob"].get(f"/api/v1/posts/{post_id}", headers=bearer)
     assert answer.status_code == 200
     assert answer.json()["attachments"] == [
-        {"id": photo, "kind": "image", "url": attachments.url_of(post_id, photo), "filename": "photo.png",
+        {"id": photo, "kind": "image", "url": attachments.url_of(post_id, photo),
+         "download_url": f"/api/v1/posts/{post_id}/attachments/{photo}", "filename": "photo.png",
          "content_type": "image/png", "size": len(samples.png())},
-        {"id": minutes, "kind": "file", "url": attachments.url_of(post_id, minutes), "filename": "minutes.pdf",
+        {"id": minutes, "kind": "file", "url": attachments.url_of(post_id, minutes),
+         "download_url": f"/api/v1/posts/{post_id}/attachments/{minutes}", "filename": "minutes.pdf",
          "content_type": "application/pdf", "size": len(samples.pdf())},
     ]
     page = await site.clients["bob"].get("/api/v1/feed", headers=bearer)

@@ -200,6 +200,37 @@ async def test_immediate_mail_in_each_recipients_language_with_an_absolute_link(
     assert "Someone mentions me" in body_of(en_mail)
 
 
+async def test_words_written_by_a_function_reach_each_person_in_their_own_language(
+    intranet_app: Any, client: httpx.AsyncClient, channel: ChannelPlugin, mailbox: Mailbox
+) -> None:
+    from intranet_core.i18n import gettext as _
+
+    intranet = intranet_of(intranet_app)
+    dansk = await person(intranet_app, "dansk@example.org", "Dorte Dansk", "da")
+    english = await person(intranet_app, "english@example.org", "Eric English", "en")
+    nobody = await person(intranet_app, "nobody@example.org", "Nils Nolanguage")
+    written: list[str] = []
+
+    def title() -> str:
+        written.append("title")
+        # A message the core's catalog translates.
+        return _("New notification") + ": Budget"
+
+    await notify(intranet, recipients=[dansk, english, nobody], kind="feed.mention", title=title,
+                 url="/posts/12", text=lambda: _("Open it on %(site)s:") % {"site": "X"})
+
+    assert written == ["title", "title"]  # once per language, not once per person
+    [da_row], [en_row], [default_row] = await rows_of(dansk), await rows_of(english), await rows_of(nobody)
+    assert (da_row["title"], da_row["text"]) == ("Ny notifikation: Budget", "Åbn den på X:")
+    assert (en_row["title"], en_row["text"]) == ("New notification: Budget", "Open it on X:")
+    assert default_row["title"] == da_row["title"]  # the site's language: Danish
+    assert mailbox.to("dansk@example.org")[0]["Subject"] == "Ny notifikation: Budget"
+    assert mailbox.to("english@example.org")[0]["Subject"] == "New notification: Budget"
+    # Each channel call carries the words its people read.
+    delivered = {notice.title: sorted(ids) for ids, notice in channel.delivered}
+    assert delivered == {"Ny notifikation: Budget": sorted([dansk, nobody]), "New notification: Budget": [english]}
+
+
 async def test_never_sends_no_mail_and_daily_waits_for_the_digest(
     intranet_app: Any, client: httpx.AsyncClient, mailbox: Mailbox
 ) -> None:

@@ -78,6 +78,7 @@ class Row:
     expected: dict[str, Any]
     form: dict[str, Any] | None = None
     json: Any = None
+    files: tuple[tuple[str, str, bytes], ...] = ()  # API: multipart parts (field, file name, bytes)
     api: bool = False
     fresh: str = ""
     find: str = ""  # hit/miss: what the answer holds when the post is found
@@ -155,6 +156,12 @@ MATRIX: tuple[Row, ...] = (
         answers(401, 404, 200, 200, 200, 200, 404), api=True),
     Row("DELETE", "/api/v1/posts/{post_id:int}/reactions/{kind:str}", "/api/v1/posts/{P}/reactions/heart",
         answers(401, 404, 200, 200, 200, 200, 404), api=True),
+    Row("GET", "/api/v1/posts/{post_id:int}/attachments/{upload_id:int}", "/api/v1/posts/{P}/attachments/{F}",
+        answers(401, 404, 200, 200, 200, 200, 404), api=True),
+    # Attaching files is editing: the author, and who may moderate the post.
+    Row("POST", "/api/v1/posts/{post_id:int}/attachments", "/api/v1/posts/{P}/attachments",
+        answers(401, 404, 403, 201, 201, 201, 404), api=True,
+        files=(("file", "agenda.txt", b"Agenda of the district meeting\n"),)),
     Row("POST", "/api/v1/posts", "/api/v1/posts", answers(401, 403, 403, 201, 201, 201, 403), api=True,
         json={**POST_FORM, "audience": ["unit:{A}"]}),
     Row("POST", "/api/v1/posts", "/api/v1/posts", answers(401, 403, 403, 403, 403, 201, 403), api=True,
@@ -327,8 +334,9 @@ async def outcome(world: World, row: Row, role: str) -> Any:
             headers["authorization"] = f"Bearer {world.tokens[role]}"
         body = _filled(world, row.json) if row.json is not None else None
         # A fresh client: the API takes the token only, never a session cookie.
+        parts = [(name, (filename, data, "application/octet-stream")) for name, filename, data in row.files]
         async with browser(world.app) as api:
-            answer = await api.request(row.method, path, headers=headers, json=body)
+            answer = await api.request(row.method, path, headers=headers, json=body, files=parts or None)
     elif row.method == "GET":
         answer = await client.get(path, headers=HTML)
     else:

@@ -476,6 +476,19 @@ def person_deactivated(app: Intranet, person: PersonInfo) -> None:
 
 
 @hookspec
+def memberships_changed(app: Intranet, person: PersonInfo, unit_ids: list[int]) -> None:
+    """A person's unit memberships changed: added, removed, made primary, or made (or unmade) manager.
+
+    :param person: the person whose memberships changed, as stored now.
+    :param unit_ids: the units whose membership of this person changed; making
+        a unit primary also lists the unit that was primary before.
+    :returns: nothing. May be async.
+    Called after the change has committed. Not called for a new person's
+    first membership (see ``person_created``).
+    """
+
+
+@hookspec
 def post_published(app: Intranet, post_id: int, audience: list[str]) -> None:
     """A post was published to the feed.
 
@@ -506,7 +519,8 @@ def deliver_notification(app: Intranet, person_ids: list[int], notification: Not
         (kind, plain-text title and text, a local ``url``, actor, time).
     :returns: nothing. May be async.
     Called by ``notify()`` after the rows are stored and the immediate
-    e-mails sent, in the request that announced the change. Each plugin is
+    e-mails sent, in the request that announced the change; once for each
+    language the notice was written in, with its readers. Each plugin is
     called on its own: an exception is logged (its type, never its message)
     and does not keep the notice from other channels or reach the caller.
     """

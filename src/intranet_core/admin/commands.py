@@ -16,8 +16,8 @@ from intranet_core.settings import load_settings
 @click.option("--units", "units_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV of units: key, name, kind, parent_key.")
 @click.option("--people", "people_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="CSV of people: email, name, title, phone, mobile, language, start_date, unit_key, unit_title, "
-                   "manager.")
+              help="CSV of people: email, name, title, phone, mobile, language, start_date, leaving_date, unit_key, "
+                   "unit_title, manager.")
 def import_command(config: Path | None, units_file: Path | None, people_file: Path | None) -> None:
     """Import units and people from CSV files: everything is checked first, then all or nothing is written.
 

@@ -5,12 +5,13 @@ units the units file creates:
 
 * units: ``key, name, kind, parent_key``
 * people: ``email, name, title, phone, mobile, language, start_date,
-  unit_key, unit_title, manager``
+  leaving_date, unit_key, unit_title, manager``
 
 UTF-8 (a byte-order mark is fine), comma or semicolon, a header row first.
 A ``key`` is the file's own name for a unit; ``parent_key`` and ``unit_key``
 name a unit of the units file by its key, or an existing unit by its
-number or its exact name.
+number or its exact name. Only the required columns (``key`` and ``name``,
+``email`` and ``name``) must be there; a missing column is left empty.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from intranet_core.admin.forms import PersonImportRow, UnitImportRow, validate
+from intranet_core.admin.forms import PersonImportRow, UnitImportRow, leaving_date_problem, validate
 from intranet_core.audit.service import record
 from intranet_core.i18n import gettext as _
 from intranet_core.people.service import get_person, normalise_email
@@ -31,8 +32,8 @@ from intranet_core.plugins import gather
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
 UNIT_COLUMNS = ("key", "name", "kind", "parent_key")
-PEOPLE_COLUMNS = ("email", "name", "title", "phone", "mobile", "language", "start_date", "unit_key", "unit_title",
-                  "manager")
+PEOPLE_COLUMNS = ("email", "name", "title", "phone", "mobile", "language", "start_date", "leaving_date", "unit_key",
+                  "unit_title", "manager")
 _YES = frozenset({"yes", "y", "true", "1", "ja", "j", "x"})
 _NO = frozenset({"", "no", "n", "false", "0", "nej"})
 
@@ -200,8 +201,9 @@ async def plan_import(units_csv: bytes | None, people_csv: bytes | None, languag
         emails: dict[str, int] = {}
         for line, row in read_rows(people_csv, "people", PEOPLE_COLUMNS, ("email", "name"), problems):
             values: dict[str, Any] = {k: v.strip() for k, v in row.items()}
-            if values.get("start_date") == "":
-                values["start_date"] = None
+            for column in ("start_date", "leaving_date"):
+                if values.get(column) == "":
+                    values[column] = None
             person, errors = validate(PersonImportRow, values)
             if person is None:
                 _row_problems("people", line, errors, problems)
@@ -217,6 +219,9 @@ async def plan_import(units_csv: bytes | None, people_csv: bytes | None, languag
             if person.language and person.language not in languages:
                 problems.append(Problem("people", line, _("language: use one of %(languages)s, or leave it empty.")
                                         % {"languages": ", ".join(languages)}))
+                bad = True
+            if (problem := leaving_date_problem(person.start_date, person.leaving_date)) is not None:
+                problems.append(Problem("people", line, f"leaving_date: {problem}"))
                 bad = True
             manager = person.manager.strip().lower()
             if manager not in _YES | _NO:
@@ -236,6 +241,7 @@ async def plan_import(units_csv: bytes | None, people_csv: bytes | None, languag
             fields = {
                 "email": email, "name": person.name, "title": person.title, "phone": person.phone,
                 "mobile": person.mobile, "language": person.language or None, "start_date": person.start_date,
+                "leaving_date": person.leaving_date,
             }
             plan.people.append(PersonPlan(line=line, fields=fields, unit_key=person.unit_key, unit_id=unit_id,
                                           unit_title=person.unit_title, manager=manager in _YES))

@@ -46,6 +46,7 @@ class PersonForm(msgspec.Struct, kw_only=True):
     mobile: Phone = ""
     language: Language = ""
     start_date: datetime.date | None = None
+    leaving_date: datetime.date | None = None
 
 
 class NewPersonForm(PersonForm, kw_only=True):
@@ -112,6 +113,7 @@ class PersonImportRow(msgspec.Struct, kw_only=True):
     mobile: Phone = ""
     language: Language = ""
     start_date: datetime.date | None = None
+    leaving_date: datetime.date | None = None
     unit_key: Key = ""
     unit_title: Text200 = ""
     manager: Annotated[str, msgspec.Meta(max_length=10)] = ""
@@ -205,6 +207,13 @@ def field_message(annotation: Any, value: Any) -> str:
         if meta.pattern == SINGLE_LINE:
             return _("Use a single line of text.")
     return _("This value is not valid.")
+
+
+def leaving_date_problem(start_date: datetime.date | None, leaving_date: datetime.date | None) -> str | None:
+    """Why the leaving date does not fit the start date, or ``None``."""
+    if start_date is not None and leaving_date is not None and leaving_date < start_date:
+        return _("The leaving date cannot be before the start date.")
+    return None
 
 
 def person_error_message(code: str) -> str:

@@ -28,6 +28,7 @@ from intranet_core.admin.forms import (
     MembershipForm,
     NewPersonForm,
     PersonForm,
+    leaving_date_problem,
     password_message,
     person_error_message,
     read_form,
@@ -55,7 +56,8 @@ from intranet_core.personal_data.service import erase_person, erased_email
 
 PAGE_SIZE = 50
 MAX_QUERY = 100
-_PERSON_FIELDS = ("email", "name", "title", "phone", "mobile", "language", "start_date")
+_PERSON_FIELDS = ("email", "name", "title", "phone", "mobile", "language", "start_date", "leaving_date")
+_DATE_FIELDS = ("start_date", "leaving_date")
 
 
 def _intranet(request: Request[Any, Any, Any]) -> Any:
@@ -159,6 +161,11 @@ def _check_language(request: Request[Any, Any, Any], language: str, errors: dict
         errors["language"] = _("Choose one of the options.")
 
 
+def _check_dates(form: PersonForm, errors: dict[str, str]) -> None:
+    if (problem := leaving_date_problem(form.start_date, form.leaving_date)) is not None:
+        errors["leaving_date"] = problem
+
+
 @post("/people/new", name="admin_person_create", include_in_schema=False, status_code=303)
 async def person_create(request: Request[Any, Any, Any]) -> Template | Redirect:
     user = actor(request)
@@ -170,6 +177,7 @@ async def person_create(request: Request[Any, Any, Any]) -> Template | Redirect:
     form, errors = validate(NewPersonForm, raw)
     if form is not None:
         _check_language(request, form.language, errors)
+        _check_dates(form, errors)
         if form.unit_id is None:
             if not await may(user.id, MANAGE):
                 errors["unit_id"] = _("Choose the person's unit.")
@@ -252,8 +260,9 @@ async def _person_page(
         r["display"] = role_label(str(r["name"]), str(r["label"]))
     roles.sort(key=lambda r: str(r["display"]).casefold())
     shown = dict(values) if values is not None else {f: person[f] for f in _PERSON_FIELDS}
-    if shown.get("start_date") is None:
-        shown["start_date"] = ""
+    for name in _DATE_FIELDS:
+        if shown.get(name) is None:
+            shown[name] = ""
     return await render(
         request, "admin/person.html", title=str(person["name"]), status=status, person=person, values=shown,
         errors=errors or {}, section=section, message=message, memberships=memberships,
@@ -297,6 +306,7 @@ async def person_update(request: Request[Any, Any, Any], person_id: FromPath[int
     form, errors = validate(PersonForm, raw)
     if form is not None:
         _check_language(request, form.language, errors)
+        _check_dates(form, errors)
     if form is None or errors:
         return await _person_page(request, person, status=400, values=raw, errors=errors, section="details")
     fields = {name: getattr(form, name) for name in _PERSON_FIELDS}

@@ -12,4 +12,4 @@ from intranet_core.app import Intranet
 def register_routes(app: Intranet) -> list[ControllerRouterHandler]:
     from intranet_core.api.routes import api_routes
 
-    return api_routes()
+    return api_routes(app)

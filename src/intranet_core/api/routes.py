@@ -1,10 +1,13 @@
-"""``/api/v1``: the feed, posts, acknowledgements, comments, reactions and notifications.
+"""``/api/v1``: the feed, posts and their files, acknowledgements, comments, reactions and notifications.
 
 Every request carries a personal API token (``Authorization: Bearer
 <token>``); a read-only token may only read. The rules are the pages' own,
 decided by the same services: a post the token's person may not read is
 404 here too, for its comments and reactions alike, and a post may go only
-to the audiences the composer would offer them. Errors are JSON
+to the audiences the composer would offer them. A post's images and files
+are served to exactly those who may see it on the site
+(:func:`intranet_core.feed.attachments.readable_attachment`), always as a
+download; whoever may edit a post may attach files to it. Errors are JSON
 (``{"status_code": 404, "detail": "..."}``); a request that does not match
 the schema is 400.
 """
@@ -15,11 +18,13 @@ import datetime
 from typing import Annotated, Any
 
 from litestar import Request, Router, delete, get, post, put
-from litestar.datastructures import CacheControlHeader
+from litestar.datastructures import CacheControlHeader, UploadFile
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import Body, Parameter
+from litestar.params import Body, HeaderParameter, Parameter
+from litestar.response import Response
 from litestar.types import ControllerRouterHandler
 
 from intranet_core.account.api import ApiError
@@ -30,9 +35,11 @@ from intranet_core.api.schemas import (
     ApiComment,
     ApiNotification,
     ApiPost,
+    AttachmentList,
     Author,
     CommentList,
     FeedPage,
+    NewAttachments,
     NewComment,
     NewPost,
     NotificationPage,
@@ -44,6 +51,8 @@ from intranet_core.audit.service import client_ip, record
 from intranet_core.auth.guards import requires_login
 from intranet_core.feed import attachments, conversation, service
 from intranet_core.notifications import service as notifications
+from intranet_core.uploads import service as uploads
+from intranet_core.uploads.service import UploadError, prepare_upload, upload_response, with_upload_limit
 
 NO_STORE = CacheControlHeader(no_store=True)
 END_OF_DAY = datetime.time(23, 59, 59, tzinfo=datetime.UTC)
@@ -51,6 +60,10 @@ MAX_PAGE = 50
 
 PostId = Annotated[
     int, Parameter(ge=1, le=MAX_ID, description="The post's id", examples=[Example(summary="A post", value=1)])
+]
+UploadId = Annotated[
+    int, Parameter(ge=1, le=MAX_ID, description="The upload's id (an attachment's id)",
+                   examples=[Example(summary="A file", value=1)]),
 ]
 CommentId = Annotated[
     int, Parameter(ge=1, le=MAX_ID, description="The comment's id", examples=[Example(summary="A comment", value=1)])
@@ -65,13 +78,18 @@ CLOSED = {"additionalProperties": False}
 NewPostBody = Annotated[NewPost, Body(schema_extra=CLOSED, examples=[Example(summary="A post to everyone", value={
     "title": "Pay negotiations", "body": "The **agreement** is signed.", "audience": ["all"], "important": True,
 })])]
+NewAttachmentsBody = Annotated[
+    NewAttachments,
+    Body(media_type=RequestEncodingType.MULTI_PART, schema_extra=CLOSED,
+         description="The files, as a browser's form sends them: a part named file, with its file name, for each"),
+]
 NewCommentBody = Annotated[
     NewComment, Body(schema_extra=CLOSED, examples=[Example(summary="A comment", value={"body": "Thanks!"})])
 ]
 
 
 def _errors(**described: str) -> dict[int, ResponseSpec]:
-    codes = {"bad": 400, "read_only": 403, "forbidden": 403, "missing": 404}
+    codes = {"bad": 400, "read_only": 403, "forbidden": 403, "missing": 404, "too_large": 413}
     out = {401: ResponseSpec(ApiError, description="No token, or an unknown, revoked or deactivated person's token")}
     for name, description in described.items():
         out[codes[name]] = ResponseSpec(ApiError, description=description)
@@ -163,8 +181,14 @@ async def _posts(request: Request[Any, Any, Any], rows: list[dict[str, Any]]) ->
     ]
 
 
+def download_url(post_id: int, upload_id: int) -> str:
+    """Where the API serves a post's image or file."""
+    return f"/api/v1/posts/{int(post_id)}/attachments/{int(upload_id)}"
+
+
 def _attachment(item: attachments.Attachment) -> ApiAttachment:
-    return ApiAttachment(id=item.upload.id, kind=item.kind, url=item.url, filename=item.filename,
+    return ApiAttachment(id=item.upload.id, kind=item.kind, url=item.url,
+                         download_url=download_url(item.post_id, item.upload.id), filename=item.filename,
                          content_type=item.upload.content_type, size=item.upload.size)
 
 
@@ -257,6 +281,89 @@ async def acknowledge(request: Request[Any, Any, Any], post_id: PostId) -> Ackno
         raise NotFoundException("no such important post")
     await service.acknowledge(intranet, post_id, request.user.id)
     return Acknowledgement(post_id=post_id)
+
+
+# --- images and files --------------------------------------------------------------------
+
+
+@get("/posts/{post_id:int}/attachments/{upload_id:int}", name="api_attachment",
+     summary="Download one of a post's images or files", tags=["feed"],
+     responses={
+         # Any type the site accepts: the file's own, sniffed from its bytes.
+         200: ResponseSpec(bytes, media_type="*/*", generate_examples=False,
+                           description="The file's bytes, of its sniffed type, always as a download "
+                                       "(Content-Disposition: attachment); its ETag is the SHA-256 of the bytes"),
+         **_errors(bad="An id out of range",
+                   missing="No such post or upload, the upload is not the post's, the post is deleted, or the "
+                           "person may not see it"),
+         304: ResponseSpec(None, description="If-None-Match names the file's ETag: the client has these bytes"),
+     })
+async def download_attachment(
+    request: Request[Any, Any, Any], post_id: PostId, upload_id: UploadId,
+    if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=1000,
+                                                         description="ETags of copies the client has (304 if one "
+                                                                     "is this file's)")] = None,
+) -> Response[Any]:
+    """The same people as on the site may have it: the post's audience, its author, who may moderate it.
+
+    (``if_none_match`` is declared for the schema; :func:`uploads.not_modified` reads the header, as on the site.)
+    """
+    intranet = request.app.state.intranet
+    # Who may see the post is decided in the query, with the upload and the post together.
+    found = await attachments.readable_attachment(intranet, request.user, post_id, upload_id)
+    if found is None:
+        raise NotFoundException("no such file")
+    _kind, info = found
+    if uploads.not_modified(request, info):
+        return uploads.not_modified_response(info)
+    return upload_response(intranet, info, inline=False)
+
+
+async def _prepared(request: Request[Any, Any, Any], files: list[UploadFile]) -> list[attachments.NewAttachment]:
+    """Every file checked and on disk, or 400 naming each one refused (no row is written either way)."""
+    intranet = request.app.state.intranet
+    given = [f for f in files if f.filename]
+    if not given:
+        raise ValidationException("file: choose at least one file, with its file name")
+    most = intranet.settings.uploads.max_files
+    if len(given) > most:
+        raise ValidationException(f"file: at most {most} files can be added at a time")
+    made: list[attachments.NewAttachment] = []
+    refused: list[dict[str, Any]] = []
+    for upload in given:
+        try:
+            made.append(attachments.NewAttachment(kind="file", prepared=await prepare_upload(intranet, upload)))
+        except UploadError as exc:
+            refused.append({"message": exc.message, "key": "file", "source": "body", "filename": exc.filename})
+    if refused:
+        raise ValidationException("file: a file was refused; nothing was saved", extra=refused)
+    return made
+
+
+@post("/posts/{post_id:int}/attachments", name="api_attachments_add",
+      summary="Attach files to a post: its author, or who may moderate it (a token that may write)", tags=["feed"],
+      status_code=201, response_description="The post's images and files, the new ones last",
+      responses=_errors(bad="No file, too many, or a file refused (too large, empty, a type not allowed, a name "
+                            "that says another type): nothing is saved, and each refused file's reason is in "
+                            "extra; an unknown field; an id out of range",
+                        forbidden=f"{READ_ONLY}, or the person may read the post but not edit it",
+                        missing="No such post, it is deleted, or the person may not read it",
+                        too_large="The request is larger than [uploads] allows"),
+      cache_control=NO_STORE)
+async def add_attachments(request: Request[Any, Any, Any], post_id: PostId,
+                          data: NewAttachmentsBody) -> AttachmentList:
+    intranet = request.app.state.intranet
+    found = await _readable(request, post_id)
+    if not await service.may_edit(request.user.id, found):
+        raise PermissionDeniedException("you may not edit this post")
+    new = await _prepared(request, data.file)
+    try:
+        await service.add_attachments(intranet, post_id, new, editor_id=request.user.id, ip=client_ip(request),
+                                      via="api")
+    except service.PostGone:
+        raise NotFoundException("no such post") from None
+    current = (await attachments.attachments_of([post_id])).get(post_id, [])
+    return AttachmentList(post_id=post_id, items=[_attachment(a) for a in current])
 
 
 # --- comments ---------------------------------------------------------------------------
@@ -404,13 +511,16 @@ async def read_all_notifications(request: Request[Any, Any, Any]) -> Unread:
 
 
 HANDLERS: list[ControllerRouterHandler] = [
-    feed, get_post, create_post, acknowledge,
+    feed, get_post, create_post, acknowledge, download_attachment,
     list_comments, create_comment, delete_comment,
     list_reactions, give_reaction, take_back_reaction,
     list_notifications, read_notification, read_all_notifications,
 ]
+UPLOAD_HANDLERS: list[ControllerRouterHandler] = [add_attachments]
+"""Handlers that take files: under the uploads' request size limit (every handler of their paths)."""
 
 
-def api_routes() -> list[ControllerRouterHandler]:
+def api_routes(app: Any) -> list[ControllerRouterHandler]:
     """The ``/api/v1`` router (a new one each time: a process may build several apps)."""
-    return [Router(path="/api/v1", route_handlers=HANDLERS, guards=[requires_login])]
+    return [Router(path="/api/v1", route_handlers=[*HANDLERS, with_upload_limit(app, UPLOAD_HANDLERS)],
+                   guards=[requires_login])]

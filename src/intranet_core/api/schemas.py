@@ -6,6 +6,7 @@ import datetime
 from typing import Annotated
 
 import msgspec
+from litestar.datastructures import UploadFile
 
 MAX_ID = 2**31 - 1
 """Ids are 32-bit: a larger one names nothing (and is refused with 400)."""
@@ -38,10 +39,35 @@ class ApiAttachment(msgspec.Struct, kw_only=True):
 
     id: Annotated[int, msgspec.Meta(description="The upload's id")]
     kind: Annotated[str, msgspec.Meta(description="image (shown in the post) or file (downloaded)")]
-    url: Annotated[str, msgspec.Meta(description="Where it is served on this site, to whoever may see the post")]
+    url: Annotated[
+        str, msgspec.Meta(description="Where it is served on this site, to a signed-in browser that may see the post")
+    ]
+    download_url: Annotated[
+        str,
+        msgspec.Meta(description="Where the API serves its bytes (always as a download) to a token whose person "
+                                 "may see the post: /api/v1/posts/{post_id}/attachments/{id}"),
+    ]
     filename: str
     content_type: Annotated[str, msgspec.Meta(description="The type sniffed from its bytes")]
     size: Annotated[int, msgspec.Meta(description="In bytes")]
+
+
+class AttachmentList(msgspec.Struct, kw_only=True):
+    """A post's images and files, in their order."""
+
+    post_id: int
+    items: list[ApiAttachment]
+
+
+class NewAttachments(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Files to attach to a post (multipart/form-data); any other field is refused."""
+
+    file: Annotated[
+        list[UploadFile],
+        msgspec.Meta(min_length=1, description="One or more files (repeat the field), each with its file name; "
+                                               "at most [uploads] max_files at a time. They are listed with the "
+                                               "post as files, to download"),
+    ]
 
 
 class ApiPost(msgspec.Struct, kw_only=True):

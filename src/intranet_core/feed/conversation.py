@@ -13,7 +13,7 @@ from piccolo.query.functions.aggregate import Count
 
 from intranet_core.audit.service import record
 from intranet_core.feed import mentions, service
-from intranet_core.feed.service import in_site_language, notify_mentions, now, post_label
+from intranet_core.feed.service import notify_mentions, now, post_label
 from intranet_core.feed.tables import PostComment, PostReaction
 from intranet_core.i18n import gettext as _
 from intranet_core.markup import plain_text
@@ -82,10 +82,7 @@ async def _notify_comment_mentions(
     await notify_mentions(
         intranet, post_id=int(post["id"]), people=people, actor_id=actor_id,
         url=f"/posts/{int(post['id'])}#comment-{comment_id}", text=plain_text(body, 300),
-        title=in_site_language(
-            intranet, lambda: _("%(name)s mentioned you in a comment on %(post)s") % {"name": actor_name,
-                                                                                        "post": label}
-        ),
+        title=lambda: _("%(name)s mentioned you in a comment on %(post)s") % {"name": actor_name, "post": label},
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get
-from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Response
@@ -22,18 +21,12 @@ from intranet_core.feed import attachments
 from intranet_core.feed.attachments import Attachment, NewAttachment
 from intranet_core.i18n import gettext as _
 from intranet_core.uploads import service as uploads
-from intranet_core.uploads.service import UploadError, prepare_upload, upload_response
+from intranet_core.uploads.service import UploadError, files_in_form, prepare_upload, upload_response
 
 IMAGE_FIELD = "images"
 FILE_FIELD = "attachments"
 REMOVE_FIELD = "remove"
 FILE_FIELDS = {IMAGE_FIELD, FILE_FIELD}
-
-
-def uploaded(form: Any, field: str) -> list[UploadFile]:
-    """The files chosen in a form field (a browser sends an empty part when none is chosen)."""
-    values = form.getall(field, []) if hasattr(form, "getall") else []
-    return [value for value in values if isinstance(value, UploadFile) and value.filename]
 
 
 async def files_from_form(request: Request[Any, Any, Any], form: Any) -> tuple[list[NewAttachment], list[str]]:
@@ -46,7 +39,7 @@ async def files_from_form(request: Request[Any, Any, Any], form: Any) -> tuple[l
     """
     intranet = request.app.state.intranet
     settings = intranet.settings.uploads
-    images, files = uploaded(form, IMAGE_FIELD), uploaded(form, FILE_FIELD)
+    images, files = files_in_form(form, IMAGE_FIELD), files_in_form(form, FILE_FIELD)
     errors: list[str] = []
     if len(images) + len(files) > settings.max_files:
         return [], [_("At most %(count)s files can be added at a time.") % {"count": settings.max_files}]

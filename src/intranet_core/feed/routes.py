@@ -27,6 +27,7 @@ from intranet_core.pages import page_context
 from intranet_core.people.tables import Unit
 from intranet_core.permissions.service import may
 from intranet_core.plugins import gather
+from intranet_core.uploads.service import files_in_form
 
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_TITLE = 200
@@ -81,10 +82,7 @@ async def _readable(request: Request[Any, Any, Any], post_id: int) -> dict[str, 
 
 async def _may_edit(request: Request[Any, Any, Any], found: dict[str, Any], keys: list[str] | None = None) -> bool:
     """The author, or whoever may moderate every audience of the post."""
-    if found["author"] == request.user.id:
-        return True
-    return await service.may_moderate(request.user.id, keys if keys is not None else
-                                      await service.audience_of(found["id"]))
+    return await service.may_edit(request.user.id, found, keys)
 
 
 @get("/", name="feed", guards=[requires_login], include_in_schema=False)
@@ -261,7 +259,7 @@ async def create(request: Request[Any, Any, Any]) -> Template | Redirect:
     if parsed is not None and not set(parsed.audience) <= allowed:
         errors = [_("You may not publish to one of the chosen audiences.")]
     if parsed is None or errors:
-        if files.uploaded(form, files.IMAGE_FIELD) or files.uploaded(form, files.FILE_FIELD):
+        if files_in_form(form, files.IMAGE_FIELD) or files_in_form(form, files.FILE_FIELD):
             errors.append(_("Nothing was saved: choose your files again."))
         return await _composer(request, errors=errors, values=form, status_code=400)
     new_files, errors = await files.files_from_form(request, form)
@@ -321,7 +319,7 @@ async def edit(request: Request[Any, Any, Any], post_id: FromPath[int]) -> Templ
     values = {"title": str(form.get("title", "")).strip(), "body": str(form.get("body", "")).strip()}
     errors = [] if values["body"] else [_("Write something in the post.")]
     errors += _text_problems(values["title"], values["body"])
-    if errors and (files.uploaded(form, files.IMAGE_FIELD) or files.uploaded(form, files.FILE_FIELD)):
+    if errors and (files_in_form(form, files.IMAGE_FIELD) or files_in_form(form, files.FILE_FIELD)):
         errors.append(_("Nothing was saved: choose your files again."))
     if not errors:
         new_files, errors = await files.files_from_form(request, form)

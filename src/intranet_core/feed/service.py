@@ -26,11 +26,11 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from intranet_core import i18n, request_memo
+from intranet_core import request_memo
 from intranet_core.audit.service import record
 from intranet_core.contributions import AudienceChoice, by_order
 from intranet_core.feed import attachments as attachments_service
@@ -281,6 +281,16 @@ async def may_moderate(person_id: int, keys: list[str]) -> bool:
     return all(allowed & set(ancestor_ids(row["path"])) for row in rows)
 
 
+async def may_edit(person_id: int, found: dict[str, Any], keys: list[str] | None = None) -> bool:
+    """Whether the person may edit (and delete) a post they can read: its author, or who may moderate it.
+
+    ``keys`` are the post's audience keys, if the caller has them already.
+    """
+    if found["author"] == person_id:
+        return True
+    return await may_moderate(person_id, keys if keys is not None else await audience_of(int(found["id"])))
+
+
 async def readable_post(intranet: Any, user: PersonInfo, post_id: int) -> dict[str, Any] | None:
     """The post if this person may read it: its audience, its author, or who may moderate it.
 
@@ -402,22 +412,14 @@ async def went_live(intranet: Any, post_id: int) -> None:
     await announce_post(intranet, post_id)
 
 
-def in_site_language(intranet: Any, compose: Callable[[], str]) -> str:
-    """Text for notices, in the site's language (the reader of a notice is not the writer)."""
-    token = i18n.set_language(intranet.settings.site.default_language)
-    try:
-        return compose()
-    finally:
-        i18n.reset_language(token)
-
-
 def post_label(row: dict[str, Any]) -> str:
     """A post's title, or the start of its text when it has none."""
     return str(row.get("title") or plain_text(row.get("body") or "", 80))
 
 
 async def notify_mentions(
-    intranet: Any, *, post_id: int, people: list[int], actor_id: int | None, title: str, text: str, url: str,
+    intranet: Any, *, post_id: int, people: list[int], actor_id: int | None, title: notifications.Message,
+    text: str, url: str,
     keys: list[str] | None = None,
 ) -> None:
     """Notify the mentioned people who are in the post's audience (decided in SQL)."""
@@ -461,15 +463,13 @@ async def announce_post(intranet: Any, post_id: int, *, already_mentioned: list[
             if members:
                 await notifications.notify(
                     intranet, recipients=sorted(members), kind="feed.important",
-                    title=in_site_language(intranet, lambda: _("Important: %(post)s") % {"post": label}),
+                    title=lambda: _("Important: %(post)s") % {"post": label},
                     url=url, text=text, actor_id=row["author"],
                 )
         people = [p for p in mentions.mentioned_ids(row["body"]) if p not in (already_mentioned or [])]
         await notify_mentions(
             intranet, post_id=post_id, people=people, actor_id=actor_id, keys=keys, url=url, text=text,
-            title=in_site_language(
-                intranet, lambda: _("%(name)s mentioned you: %(post)s") % {"name": author, "post": label}
-            ),
+            title=lambda: _("%(name)s mentioned you: %(post)s") % {"name": author, "post": label},
         )
     except Exception as exc:  # the post is published; a failed notice must not undo that
         log.error("post %s could not be announced: %s", post_id, type(exc).__name__)
@@ -510,6 +510,30 @@ async def edit_post(intranet: Any, post_id: int, *, editor_id: int, title: str, 
     if current["announced_at"] is not None:
         await announce_post(intranet, post_id, already_mentioned=mentions.mentioned_ids(current["body"]),
                             editor_id=editor_id)
+
+
+async def add_attachments(intranet: Any, post_id: int, add: Sequence[NewAttachment], *, editor_id: int,
+                          ip: str = "", via: str = "") -> list[attachments_service.Attachment]:
+    """Attach checked files to a post, after those it has, marking it edited (one transaction, audited).
+
+    Its text is left as it is. Returns what was attached.
+
+    :raises PostGone: the post does not exist, or is deleted.
+    """
+    async with intranet.db.transaction(write=True):
+        current = await intranet.db.for_update(
+            Post.select(Post.author).where((Post.id == post_id) & Post.deleted_at.is_null())
+        ).first().run()
+        if current is None:
+            raise PostGone(post_id)
+        made = await attachments_service.attach(post_id, add, uploader_id=editor_id)
+        await Post.update({Post.edited_at: now()}).where(Post.id == post_id).run()
+        details: dict[str, Any] = {"author": current["author"], "files": len(made)}
+        if via:
+            details["via"] = via
+        await record("feed.post_edit", actor_id=editor_id, target_type="post", target_id=post_id, details=details,
+                     ip=ip)
+    return made
 
 
 async def delete_post(intranet: Any, post_id: int, *, actor_id: int, ip: str = "") -> None:

@@ -56,6 +56,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 
 T = TypeVar("T")
+Message = str | Callable[[], str]
+"""Words of a notice: the text itself, or a function that writes it in the current language."""
 
 
 def now() -> datetime.datetime:
@@ -264,17 +266,20 @@ async def notify(
     *,
     recipients: list[int],
     kind: str,
-    title: str,
+    title: Message,
     url: str,
-    text: str = "",
+    text: Message = "",
     actor_id: int | None = None,
 ) -> None:
     """Tell ``recipients`` (person ids) about something at ``url``.
 
     ``kind`` is namespaced (``feed.mention``, ``feed.important``,
     ``workgroups.join_request``); each person chooses per kind how they are
-    told. ``title`` and ``text`` are plain text (escaped wherever shown).
-    Call it after the change it announces has committed.
+    told. ``title`` and ``text`` are plain text (escaped wherever shown),
+    or functions returning it: a function is called once for each language
+    the recipients read, with ``gettext`` answering in that language, so
+    each person gets the notice in their own (``lambda: _("Reminder: %(title)s")
+    % values``). Call it after the change it announces has committed.
 
     Inactive people and the actor themself are skipped. One row per
     recipient is stored (the list under the bell); those whose choice for
@@ -300,21 +305,37 @@ async def notify(
             return
         if actor_id is not None and not await Person.exists().where(Person.id == actor_id).run():
             actor_id = None
-        notice = NotificationInfo(kind=kind, title=_one_line(title, MAX_TITLE), url=url,
-                                  text=_plain(text, MAX_TEXT), actor_id=actor_id, created_at=now())
+        created_at = now()
+        groups: dict[str, list[dict[str, Any]]] = {}
+        if callable(title) or callable(text):
+            for person in people:
+                groups.setdefault(_language_of(intranet.settings, person), []).append(person)
+        else:  # the same words for everyone
+            groups[""] = people
+        notices: list[tuple[NotificationInfo, list[dict[str, Any]]]] = []
+        for language, group in groups.items():
+            written_title, written_text = in_language(
+                language or intranet.settings.site.default_language,
+                lambda: (title() if callable(title) else title, text() if callable(text) else text),
+            )
+            notices.append((NotificationInfo(kind=kind, title=_one_line(written_title, MAX_TITLE), url=url,
+                                             text=_plain(written_text, MAX_TEXT), actor_id=actor_id,
+                                             created_at=created_at), group))
         async with intranet.db.transaction(write=True):
-            for chunk in _chunks(people, INSERT_BATCH):
-                await Notification.insert(*[
-                    Notification(person=person["id"], kind=notice.kind, title=notice.title, url=notice.url,
-                                 text=notice.text, actor_id=notice.actor_id, created_at=notice.created_at,
-                                 read_at=None)
-                    for person in chunk
-                ]).run()
+            for notice, group in notices:
+                for chunk in _chunks(group, INSERT_BATCH):
+                    await Notification.insert(*[
+                        Notification(person=person["id"], kind=notice.kind, title=notice.title, url=notice.url,
+                                     text=notice.text, actor_id=notice.actor_id, created_at=notice.created_at,
+                                     read_at=None)
+                        for person in chunk
+                    ]).run()
     except Exception as exc:
         log.error("notifications could not be stored: kind=%s error=%s", kind, type(exc).__name__)
         return
-    await _mail_immediately(intranet, notice, people)
-    await _deliver_to_channels(intranet, [int(p["id"]) for p in people], notice)
+    for notice, group in notices:
+        await _mail_immediately(intranet, notice, group)
+        await _deliver_to_channels(intranet, [int(p["id"]) for p in group], notice)
 
 
 async def _active_people(ids: Sequence[int]) -> list[dict[str, Any]]:

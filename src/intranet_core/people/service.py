@@ -211,14 +211,16 @@ async def add_membership(
             raise PersonError("not_found")
         if await Membership.exists().where((Membership.person == person_id) & (Membership.unit == unit_id)).run():
             raise PersonError("membership_exists")
+        changed = [unit_id]
         if is_primary:
-            await Membership.update({Membership.is_primary: False}).where(Membership.person == person_id).run()
+            changed += await _unmark_primary(person_id)
         rows = await Membership.insert(
             Membership(person=person_id, unit=unit_id, title=title, is_manager=is_manager, is_primary=is_primary)
         ).returning(Membership.id).run()
         membership_id = int(rows[0]["id"])
         await record("membership.add", actor_id=actor_id, target_type="person", target_id=person_id,
                      details={"unit": unit_id, "manager": is_manager, "primary": is_primary}, ip=ip)
+    await _memberships_changed(intranet, person_id, changed)
     return membership_id
 
 
@@ -229,18 +231,17 @@ async def update_membership(
     """Change one of a person's memberships; making it primary unmarks the others."""
     async with intranet.db.transaction(write=True):
         current = await intranet.db.for_update(
-            Membership.select(Membership.unit).where(
+            Membership.select(Membership.unit, Membership.is_primary, Membership.is_manager, Membership.title).where(
                 (Membership.id == membership_id) & (Membership.person == person_id)
             )
         ).first().run()
         if current is None:
             raise PersonError("not_found")
+        changed: list[int] = []
         values: dict[Any, Any] = {}
         if is_primary is not None:
             if is_primary:
-                await Membership.update({Membership.is_primary: False}).where(
-                    (Membership.person == person_id) & (Membership.id != membership_id)
-                ).run()
+                changed += await _unmark_primary(person_id, except_id=membership_id)
             values[Membership.is_primary] = is_primary
         if is_manager is not None:
             values[Membership.is_manager] = is_manager
@@ -248,8 +249,11 @@ async def update_membership(
             values[Membership.title] = title
         if values:
             await Membership.update(values).where(Membership.id == membership_id).run()
+        if any(current[column._meta.name] != value for column, value in values.items()):
+            changed.insert(0, int(current["unit"]))
         await record("membership.update", actor_id=actor_id, target_type="person", target_id=person_id,
                      details={"unit": current["unit"], **{c._meta.name: v for c, v in values.items()}}, ip=ip)
+    await _memberships_changed(intranet, person_id, changed)
 
 
 async def remove_membership(intranet: Any, person_id: int, membership_id: int, *, actor_id: int | None,
@@ -263,3 +267,25 @@ async def remove_membership(intranet: Any, person_id: int, membership_id: int, *
         await Membership.delete().where(Membership.id == membership_id).run()
         await record("membership.remove", actor_id=actor_id, target_type="person", target_id=person_id,
                      details={"unit": current["unit"]}, ip=ip)
+    await _memberships_changed(intranet, person_id, [int(current["unit"])])
+
+
+async def _unmark_primary(person_id: int, *, except_id: int | None = None) -> list[int]:
+    """Unmark the person's primary membership (but ``except_id``); the units that were primary."""
+    condition = (Membership.person == person_id) & (Membership.is_primary == True)  # noqa: E712
+    if except_id is not None:
+        condition &= Membership.id != except_id
+    rows = await Membership.select(Membership.unit).where(condition).run()
+    if rows:
+        await Membership.update({Membership.is_primary: False}).where(condition).run()
+    return [int(r["unit"]) for r in rows]
+
+
+async def _memberships_changed(intranet: Any, person_id: int, unit_ids: list[int]) -> None:
+    """Tell the plugins (after the commit) that these memberships of the person changed."""
+    if not unit_ids:
+        return
+    person = await get_person(person_id)
+    if person is not None:
+        await gather(intranet.hook.memberships_changed(app=intranet, person=person,
+                                                       unit_ids=list(dict.fromkeys(unit_ids))))

@@ -220,6 +220,12 @@ def _place(temporary: Path, final: Path) -> None:
         os.replace(temporary, final)
 
 
+def files_in_form(form: Any, field: str) -> list[UploadFile]:
+    """The files chosen in a multipart form's field (a browser sends an empty part when none is chosen)."""
+    values = form.getall(field, []) if hasattr(form, "getall") else []
+    return [value for value in values if isinstance(value, UploadFile) and value.filename]
+
+
 async def prepare_upload(
     intranet: Any, file: UploadFile, *, allowed_types: Collection[str] | None = None,
     max_bytes: int | None = None,

@@ -380,14 +380,20 @@ async def _announce(intranet: Any, survey: dict[str, Any], round_row: dict[str, 
     keys = await audience_of(survey_id)
     url = f"/surveys/{survey_id}"
     closes = round_row["closes_at"]
-    title = in_site_language(intranet, lambda: _("New survey: %(title)s") % {"title": survey["title"]})
-    text = in_site_language(intranet, lambda: (
-        _("Your answers are anonymous.") if survey["anonymous"] else _("Your answers are stored with your name.")
-    ) + " " + _("Open until %(date)s.") % {"date": i18n.format_date(closes.date(), "long")})
+
+    def title() -> str:
+        return _("New survey: %(title)s") % {"title": survey["title"]}
+
+    def text() -> str:
+        return (_("Your answers are anonymous.") if survey["anonymous"]
+                else _("Your answers are stored with your name.")) + " " + _("Open until %(date)s.") % {
+            "date": i18n.format_date(closes.date(), "long")}
+
     if survey["announce"] and survey["created_by"] is not None:
         try:
+            # The post is read by everyone: in the site's language.
             body = in_site_language(intranet, lambda: "\n\n".join([
-                text, "[" + _("Answer the survey") + f"]({url})",
+                text(), "[" + _("Answer the survey") + f"]({url})",
             ]))
             post_id = await feed.create_post(intranet, author_id=int(survey["created_by"]), title=survey["title"],
                                              body=body, audience=keys)
@@ -413,9 +419,9 @@ async def _remind(intranet: Any, survey: dict[str, Any], round_row: dict[str, An
     closes = round_row["closes_at"]
     await notifications.notify(
         intranet, recipients=waiting, kind="surveys.reminder", url=f"/surveys/{survey_id}",
-        title=in_site_language(intranet, lambda: _("Reminder: %(title)s") % {"title": survey["title"]}),
-        text=in_site_language(intranet, lambda: _("You have not answered yet. Open until %(date)s.")
-                              % {"date": i18n.format_date(closes.date(), "long")}),
+        title=lambda: _("Reminder: %(title)s") % {"title": survey["title"]},
+        text=lambda: _("You have not answered yet. Open until %(date)s.") % {
+            "date": i18n.format_date(closes.date(), "long")},
         actor_id=None,
     )
     return len(waiting)

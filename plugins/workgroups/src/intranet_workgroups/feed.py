@@ -48,7 +48,7 @@ async def audience_members(keys: list[str]) -> list[int]:
 
 async def post_published(intranet: Any, post_id: int, audience: list[str]) -> None:
     """Tell the members of each group a post went to (not those who muted it, nor the author)."""
-    from intranet_core.feed.service import in_site_language, post_label
+    from intranet_core.feed.service import post_label
     from intranet_core.feed.tables import Post
     from intranet_core.i18n import gettext as _
     from intranet_core.markup import plain_text
@@ -80,7 +80,7 @@ async def post_published(intranet: Any, post_id: int, audience: list[str]) -> No
 
             await notify(
                 intranet, recipients=sorted(recipients), kind="workgroups.post",
-                title=in_site_language(intranet, title),
+                title=title,
                 url=f"/posts/{post_id}", text=plain_text(post["body"], 300), actor_id=post["author"],
             )
     except Exception as exc:  # the post is published; a failed notice must not undo that

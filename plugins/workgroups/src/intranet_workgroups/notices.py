@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from intranet_core.contributions import NotificationKind
-from intranet_core.feed.service import in_site_language
 from intranet_core.i18n import gettext as _
 from intranet_core.notifications.service import notify
 from intranet_core.people.models import PersonInfo
@@ -38,7 +37,7 @@ async def join_requested(intranet: Any, group: dict[str, Any], person: PersonInf
     values = {"name": person.name, "group": group["name"]}
     await notify(
         intranet, recipients=admins, kind=JOIN_REQUEST, url=f"/groups/{int(group['id'])}/members",
-        title=in_site_language(intranet, lambda: _("%(name)s asks to join %(group)s") % values),
+        title=lambda: _("%(name)s asks to join %(group)s") % values,
         actor_id=person.id,
     )
 
@@ -47,7 +46,7 @@ async def approved(intranet: Any, group: dict[str, Any], person_id: int, actor_i
     values = {"group": group["name"]}
     await notify(
         intranet, recipients=[person_id], kind=APPROVED, url=f"/groups/{int(group['id'])}",
-        title=in_site_language(intranet, lambda: _("You are now a member of %(group)s") % values),
+        title=lambda: _("You are now a member of %(group)s") % values,
         actor_id=actor_id,
     )
 
@@ -56,6 +55,6 @@ async def added(intranet: Any, group: dict[str, Any], person_id: int, actor_id: 
     values = {"group": group["name"]}
     await notify(
         intranet, recipients=[person_id], kind=ADDED, url=f"/groups/{int(group['id'])}",
-        title=in_site_language(intranet, lambda: _("You were added to %(group)s") % values),
+        title=lambda: _("You were added to %(group)s") % values,
         actor_id=actor_id,
     )
