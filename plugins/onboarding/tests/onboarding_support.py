@@ -15,7 +15,7 @@ from litestar import Litestar
 from intranet_core.auth.passwords import hash_password
 from intranet_core.people.service import add_membership, create_person, create_unit
 from intranet_core.permissions.tables import Role, RoleAssignment
-from intranet_core.testing import TEST_PASSWORD, client_for, csrf_token_of
+from intranet_core.testing import TEST_PASSWORD, client_for, csrf_token_of, http_client
 
 HTML = {"accept": "text/html"}
 PASSWORD_HASH = hash_password(TEST_PASSWORD)
@@ -50,7 +50,7 @@ class Org:
                                                    unit=self.units[unit] if unit else None)).run()
 
     async def client(self, key: str) -> httpx.AsyncClient:
-        client = await self.stack.enter_async_context(client_for(self.app))
+        client = await self.stack.enter_async_context(http_client(self.app))
         page = await client.get("/signin")
         answer = await client.post("/signin", data={"email": f"{key}@example.org", "password": TEST_PASSWORD,
                                                     "_csrf_token": csrf_token_of(page.text)})

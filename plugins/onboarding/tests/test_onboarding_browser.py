@@ -78,6 +78,17 @@ async def test_new_hire_checklist_on_a_phone(phone: Any, site: tuple[str, str]) 
     await phone.locator("form.onb-tick button[type=submit]").first.click()
     await phone.wait_for_load_state()
     assert await phone.locator(".onb-done").count() == before + 1
+    # Hand in the tax card: a file chosen on the phone, sent with the tick.
+    document = phone.locator("form.onb-tick[enctype='multipart/form-data']").first
+    await document.locator("input[type=file]").set_input_files(
+        files=[{"name": "skattekort.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}])
+    await document.locator("button[type=submit]").click()
+    await phone.wait_for_load_state()
+    assert await phone.locator(".onb-done").count() == before + 2
+    link = phone.locator(".onb-files a", has_text="skattekort.pdf")
+    assert await link.count() == 1
+    assert await axe_violations(phone) == []
+    assert await scroll_width(phone) <= PHONE["width"]
 
 
 async def test_no_serious_accessibility_faults_on_hr_pages(phone: Any) -> None:

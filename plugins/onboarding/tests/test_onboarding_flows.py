@@ -271,12 +271,20 @@ async def test_reminders_through_the_task_runner(intranet_app: Litestar, mailbox
         await template(org)
         # Started 10 days ago: the manager's "Prepare the desk" is overdue; "Read the handbook" was due 8 days ago.
         await org.person("anna", unit="north", start=today(org) + datetime.timedelta(days=1))
+        # The site writes English; the manager reads Danish, and is told in Danish.
+        await update_person(org.intranet, org.people["boss"], fields={"language": "da"}, actor_id=None)
         task = next(t for t in registered_tasks(org.intranet) if t.name == "onboarding.reminders")
         assert await run_due(org.intranet, [task]) == ["onboarding.reminders"]
-        to_boss = await Notification.select(Notification.kind, Notification.url).where(
+        to_boss = await Notification.select(Notification.kind, Notification.title, Notification.text).where(
             Notification.person == org.people["boss"]).run()
         # Due 6 days ago (overdue) for the boss; Anna's contract is due tomorrow (within 2 days: "due soon").
         assert [n["kind"] for n in to_boss] == ["onboarding.overdue"]
+        assert to_boss[0]["title"] == "Forsinket onboardingtrin: Prepare the desk"
+        assert to_boss[0]["text"].startswith("Forløbet for Anna, frist ")
+        assert mailbox.to("boss@example.org")[0]["Subject"] == "Forsinket onboardingtrin: Prepare the desk"
+        [to_anna_first] = await Notification.select(Notification.title).where(
+            Notification.person == org.people["anna"]).run()
+        assert to_anna_first["title"] == "Onboarding step due soon: Sign the contract"
         to_anna = await Notification.select(Notification.kind).where(Notification.person == org.people["anna"]).run()
         assert [n["kind"] for n in to_anna] == ["onboarding.due"]
         assert mailbox.to("boss@example.org"), "the manager is e-mailed at once"
@@ -344,3 +352,120 @@ async def test_without_preboarding_a_new_hire_sees_nothing_before_starting(tmp_p
         anna = await org.client("anna")
         assert (await anna.get("/", headers=HTML)).status_code == 404
         assert (await anna.get("/onboarding", headers=HTML)).status_code == 404
+
+
+async def test_a_document_step_takes_the_file_handed_in(intranet_app: Litestar) -> None:
+    from intranet_onboarding.tables import StepFile
+
+    from intranet_core.testing import csrf_token_of
+
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    async with organisation(intranet_app) as org:
+        await template(org)
+        await org.person("anna", unit="north", start=today(org) + datetime.timedelta(days=3))
+        flow_id = (await Flow.select(Flow.id).where(Flow.person == org.people["anna"]).first().run() or {})["id"]
+        step = next(s["id"] for s in await service.steps_of(flow_id) if s["kind"] == "document")
+        anna = await org.client("anna")
+        page = await anna.get("/onboarding", headers=HTML)
+        assert 'enctype="multipart/form-data"' in page.text and 'name="file" type="file"' in page.text
+
+        async def hand_in(files: list[tuple[str, bytes]], note: str = "") -> object:
+            token = csrf_token_of((await anna.get("/onboarding", headers=HTML)).text)
+            return await anna.post(f"/onboarding/steps/{step}", headers=HTML,
+                                   data={"done": "1", "document": note, "_csrf_token": token},
+                                   files=[("file", (name, content)) for name, content in files] or None)
+
+        async def state() -> tuple[object, int]:
+            row = await FlowStep.select(FlowStep.done_at).where(FlowStep.id == step).first().run()
+            return (row or {}).get("done_at"), await StepFile.count().run()
+
+        # Nothing handed in: the form again with the message, nothing written.
+        empty = await hand_in([])
+        assert empty.status_code == 400 and "Add the file, or write a note" in empty.text  # type: ignore[attr-defined]
+        assert await state() == (None, 0)
+        # A type that is not allowed (and a good file beside it): refused, nothing written.
+        bad = await hand_in([("contract.pdf", pdf), ("contract.html", b"<html><script>alert(1)</script></html>")])
+        assert bad.status_code == 400 and "not allowed" in bad.text  # type: ignore[attr-defined]
+        assert await state() == (None, 0)
+        good = await hand_in([("Kontrakt æøå.pdf", pdf)])
+        assert good.status_code == 303  # type: ignore[attr-defined]
+        done_at, count = await state()
+        assert done_at is not None and count == 1
+        [file_id] = [r["id"] for r in await StepFile.select(StepFile.id).run()]
+        flow_page = await anna.get("/onboarding", headers=HTML)
+        assert f'href="/onboarding/files/{file_id}"' in flow_page.text and "Kontrakt æøå.pdf" in flow_page.text
+        download = await anna.get(f"/onboarding/files/{file_id}")
+        assert download.status_code == 200 and download.content == pdf
+        assert download.headers["content-disposition"].startswith("attachment;")
+        assert download.headers["x-content-type-options"] == "nosniff"
+        hr = await org.client("hr")
+        assert (await hr.get(f"/onboarding/files/{file_id}")).status_code == 200
+        hr_page = await hr.get(f"/onboarding/flows/{flow_id}", headers=HTML)
+        assert f'href="/onboarding/files/{file_id}"' in hr_page.text
+        # The manager sees the flow but not the new hire's contract; other people not even the flow.
+        boss = await org.client("boss")
+        assert (await boss.get(f"/onboarding/flows/{flow_id}", headers=HTML)).status_code == 200
+        assert f"/onboarding/files/{file_id}" not in (await boss.get(f"/onboarding/flows/{flow_id}", headers=HTML)).text
+        for client in (boss, await org.client("southboss"), await org.client("buddy")):
+            assert (await client.get(f"/onboarding/files/{file_id}")).status_code == 404
+        # A done step's file stays; undone, the new hire may take it back (the manager may not).
+        assert (await form_post(anna, f"/onboarding/files/{file_id}/remove", {})).status_code == 404
+        assert (await form_post(anna, f"/onboarding/steps/{step}", {"done": "0"})).status_code == 303
+        assert (await form_post(boss, f"/onboarding/files/{file_id}/remove", {},
+                                page=f"/onboarding/flows/{flow_id}")).status_code == 404
+        exported = await service.export_person(org.people["anna"])
+        assert exported is not None
+        assert [f["filename"] for s in exported["flows"][0]["steps"] for f in s["files"]] == ["Kontrakt æøå.pdf"]
+        removed = await form_post(anna, f"/onboarding/files/{file_id}/remove", {})
+        assert removed.status_code == 303 and await StepFile.count().run() == 0
+        assert (await anna.get(f"/onboarding/files/{file_id}")).status_code == 404
+        # A note alone is enough (handed in on paper).
+        assert (await hand_in([], note="On paper, to HR")).status_code == 303  # type: ignore[attr-defined]
+        assert (await state())[0] is not None
+        # From a page opened before: a file for a step already done is added; the step keeps its time.
+        first = (await state())[0]
+        assert (await hand_in([("page 2.pdf", pdf + b"%2\n")])).status_code == 303  # type: ignore[attr-defined]
+        assert await state() == (first, 1)
+        # Erasing the new hire takes the step's files with the flow; the bytes go at the next purge.
+        await erase_person(org.intranet, org.people["anna"], actor_id=org.people["hr"], mode="anonymise")
+        assert await StepFile.count().run() == 0
+        assert await leftover_references(org.intranet, org.people["anna"]) == {}
+
+
+async def test_a_running_flow_follows_moves_and_new_managers(intranet_app: Litestar) -> None:
+    from intranet_core.people.service import add_membership, remove_membership, update_membership
+    from intranet_core.people.tables import Membership
+
+    async def flow_row() -> dict[str, object]:
+        return await Flow.select(Flow.unit, Flow.manager).where(Flow.person == org.people["anna"]).first().run() or {}
+
+    async def membership(person: str, unit: str) -> int:
+        row = await Membership.select(Membership.id).where(
+            (Membership.person == org.people[person]) & (Membership.unit == org.units[unit])).first().run()
+        assert row is not None
+        return int(row["id"])
+
+    async with organisation(intranet_app) as org:
+        await template(org)
+        await org.person("anna", unit="north", start=today(org) + datetime.timedelta(days=7))
+        assert await flow_row() == {"unit": org.units["north"], "manager": org.people["boss"]}
+        flow_id = (await Flow.select(Flow.id).where(Flow.person == org.people["anna"]).first().run() or {})["id"]
+        # Anna moves to the south before she starts: the flow's unit and manager move with her.
+        await add_membership(org.intranet, org.people["anna"], org.units["south"], is_primary=True, actor_id=None)
+        await remove_membership(org.intranet, org.people["anna"], await membership("anna", "north"), actor_id=None)
+        assert await flow_row() == {"unit": org.units["south"], "manager": org.people["southboss"]}
+        boss, southboss = await org.client("boss"), await org.client("southboss")
+        assert (await boss.get(f"/onboarding/flows/{flow_id}", headers=HTML)).status_code == 404
+        assert (await southboss.get(f"/onboarding/flows/{flow_id}", headers=HTML)).status_code == 200
+        # The south's manager steps down: no manager, until someone above has one.
+        await update_membership(org.intranet, org.people["southboss"], await membership("southboss", "south"),
+                                is_manager=False, actor_id=None)
+        assert (await flow_row())["manager"] is None
+        ceo = await org.person("ceo")
+        await add_membership(org.intranet, ceo, org.units["root"], is_manager=True, is_primary=True, actor_id=None)
+        assert (await flow_row())["manager"] == ceo
+        # A done flow is history: it keeps who was there.
+        await Flow.update({Flow.status: "done"}).where(Flow.id == flow_id).run()
+        await update_membership(org.intranet, org.people["southboss"], await membership("southboss", "south"),
+                                is_manager=True, actor_id=None)
+        assert (await flow_row())["manager"] == ceo

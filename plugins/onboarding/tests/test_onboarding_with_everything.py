@@ -36,7 +36,9 @@ async def test_flows_next_to_every_other_plugin(intranet_app: Litestar) -> None:
         assert (await anna.get(f"/onboarding/flows/{bo_flow}", headers=HTML)).status_code == 404
         assert (await anna.get("/", headers=HTML)).status_code == 303  # pre-boarding: only her flow
         step = next(s for s in await service.steps_of(anna_flow) if s["assignee"] == "new_hire")
-        assert (await form_post(anna, f"/onboarding/steps/{step['id']}", {"done": "1"})).status_code == 303
+        assert step["kind"] == "document"
+        assert (await form_post(anna, f"/onboarding/steps/{step['id']}",
+                                {"done": "1", "document": "Signed on paper"})).status_code == 303
         hr = await org.client("hr")
         for path in ("/onboarding/hr", f"/onboarding/flows/{anna_flow}", "/", "/onboarding/start"):
             assert (await hr.get(path, headers=HTML)).status_code == 200, path

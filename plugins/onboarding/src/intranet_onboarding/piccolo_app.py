@@ -12,5 +12,5 @@ APP_CONFIG = AppConfig(
     app_name="onboarding",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
     table_classes=list(TABLES),
-    migration_dependencies=["intranet_core.people.piccolo_app"],
+    migration_dependencies=["intranet_core.people.piccolo_app", "intranet_core.uploads.piccolo_app"],
 )

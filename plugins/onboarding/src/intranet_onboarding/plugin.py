@@ -36,11 +36,13 @@ def register_piccolo_apps(app: Intranet) -> list[AppConfig]:
 
 @hookimpl
 def register_routes(app: Intranet) -> list[ControllerRouterHandler]:
+    from intranet_core.uploads.service import with_upload_limit
     from intranet_onboarding import routes, template_pages
 
-    return [routes.index, routes.flow_page, routes.tick, routes.answer_page, routes.answer_submit, routes.buddy,
-            routes.hr_page, routes.hr_csv, routes.start_page, routes.start_submit, template_pages.templates_page,
-            template_pages.new_page, template_pages.edit_page, template_pages.create, template_pages.save]
+    return [routes.index, routes.flow_page, routes.answer_page, routes.answer_submit, routes.buddy,
+            routes.step_file, routes.remove_file, routes.hr_page, routes.hr_csv, routes.start_page,
+            routes.start_submit, template_pages.templates_page, template_pages.new_page, template_pages.edit_page,
+            template_pages.create, template_pages.save, with_upload_limit(app, [routes.tick])]
 
 
 @hookimpl
@@ -133,6 +135,13 @@ async def person_updated(app: Intranet, person: PersonInfo, changes: dict[str, A
     from intranet_onboarding import service
 
     await service.start_from_person_event(app, person, list(changes))
+
+
+@hookimpl
+async def memberships_changed(app: Intranet, person: PersonInfo, unit_ids: list[int]) -> None:
+    from intranet_onboarding import service
+
+    await service.follow_memberships(app, person.id, unit_ids)
 
 
 @hookimpl

@@ -21,11 +21,22 @@ from intranet_core.markup import render as render_markdown
 from intranet_core.pages import page_context
 from intranet_core.people.service import find_by_email, get_person
 from intranet_core.people.tables import Unit
+from intranet_core.uploads.service import (
+    UploadError,
+    files_in_form,
+    format_size,
+    not_modified,
+    not_modified_response,
+    prepare_upload,
+    type_label,
+    upload_response,
+)
 from intranet_onboarding import service
 from intranet_onboarding.models import assignee_label, kind_label
 from intranet_onboarding.tables import FlowStep, FlowTemplate
 
 PAGE = 50
+FILE_FIELD = "file"
 
 
 def _user(request: Request[Any, Any, Any]) -> Any:
@@ -44,13 +55,19 @@ def _decorate(steps: list[dict[str, Any]], today: datetime.date, may_tick: set[i
     return steps
 
 
-async def _flow_page(request: Request[Any, Any, Any], flow: dict[str, Any], *, checklist: bool) -> Template:
+async def _flow_page(request: Request[Any, Any, Any], flow: dict[str, Any], *, checklist: bool,
+                     errors: dict[int, list[str]] | None = None) -> Template:
     intranet = request.app.state.intranet
     user = _user(request)
     today = service.local_today(intranet)
     steps = await service.steps_of(flow["id"])
     may_tick = await service.step_ids_done_by(user.id, flow["id"])
     _decorate(steps, today, may_tick)
+    files = await service.files_of(user.id, flow["id"])
+    for step in steps:
+        step["files"] = [{**f, "size_label": format_size(int(f["size"])), "type_label": type_label(f["content_type"])}
+                         for f in files.get(int(step["id"]), [])]
+        step["errors"] = (errors or {}).get(int(step["id"]), [])
     done = sum(1 for s in steps if s["done_at"] is not None)
     answers: dict[int, list[list[tuple[str, str]]]] = {}
     hr = await service.hr_scope(user.id) is not None
@@ -76,8 +93,10 @@ async def _flow_page(request: Request[Any, Any, Any], flow: dict[str, Any], *, c
         percent=round(100 * done / len(steps)) if steps else 100, answers=answers,
         buddy_unknown=request.query_params.get("buddy") == "unknown", may_manage=hr
         or flow["manager"] == user.id, is_hr=hr, today=today,
+        upload_types=", ".join(sorted({type_label(t) for t in intranet.settings.uploads.allowed_types})),
+        upload_max=format_size(intranet.settings.uploads.max_bytes),
     )
-    return Template("onboarding/flow.html", context=context)
+    return Template("onboarding/flow.html", context=context, status_code=HTTP_400_BAD_REQUEST if errors else 200)
 
 
 @get("/onboarding", name="onboarding:index", include_in_schema=False, guards=[requires_login])
@@ -114,18 +133,66 @@ def _back(request: Request[Any, Any, Any], flow_id: int, step_id: FromPath[int])
 
 @post("/onboarding/steps/{step_id:int}", name="onboarding:tick", include_in_schema=False, guards=[requires_login],
       status_code=HTTP_303_SEE_OTHER)
-async def tick(request: Request[Any, Any, Any], step_id: FromPath[int]) -> Redirect:
+async def tick(request: Request[Any, Any, Any], step_id: FromPath[int]) -> Template | Redirect:
+    """Tick a step off or undo it; a "document" step takes the files handed in (or a note) with the tick."""
+    intranet = request.app.state.intranet
+    user = _user(request)
     form = await request.form()
     done = str(form.get("done", "1")) == "1"
     document = str(form.get("document", "")).strip()[:2000]
-    step = await FlowStep.select(FlowStep.flow, FlowStep.kind).where(FlowStep.id == step_id).first().run()
-    # A questionnaire is ticked off by answering it.
-    if step is None or (step["kind"] == "questionnaire" and done):
+    chosen = files_in_form(form, FILE_FIELD)
+    step = await FlowStep.select(FlowStep.flow, FlowStep.kind).where(
+        (FlowStep.id == step_id) & await service.doer(user.id)).first().run()
+    # A questionnaire is ticked off by answering it; only a document step takes files.
+    if step is None or (step["kind"] == "questionnaire" and done) or (chosen and step["kind"] != "document"):
         raise NotFoundException()
-    ok = await service.mark_step(request.app.state.intranet, _user(request).id, step_id, done=done,
-                                 document=document, ip=client_ip(request))
+    errors: list[str] = []
+    prepared = []
+    if done and len(chosen) > intranet.settings.uploads.max_files:
+        errors.append(_("At most %(count)s files can be added at a time.") % {
+            "count": intranet.settings.uploads.max_files})
+        chosen = []
+    for upload in chosen if done else []:
+        try:
+            prepared.append(await prepare_upload(intranet, upload))
+        except UploadError as exc:
+            errors.append(exc.message)
+    if done and step["kind"] == "document" and not (document or prepared or errors) and not (
+            await service.files_of(user.id, int(step["flow"]))).get(step_id):
+        errors.append(_("Add the file, or write a note on what you handed in."))
+    if errors:
+        # Nothing is written: files checked before another was refused are left to the uploads purge.
+        flow = await service.flow_of(user.id, int(step["flow"]))
+        if flow is None:
+            raise NotFoundException()
+        return await _flow_page(request, flow, checklist=flow["person"] == user.id, errors={step_id: errors})
+    ok = await service.mark_step(intranet, user.id, step_id, done=done, document=document, files=prepared,
+                                 ip=client_ip(request))
     if not ok:
         raise NotFoundException()
+    return Redirect(_back(request, int(step["flow"]), step_id), status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/onboarding/files/{file_id:int}", name="onboarding:file", include_in_schema=False, guards=[requires_login])
+async def step_file(request: Request[Any, Any, Any], file_id: FromPath[int]) -> Any:
+    """A handed-in file, for the person it is about and whoever may do its step (HR among them)."""
+    info = await service.step_file(_user(request).id, file_id)
+    if info is None:
+        raise NotFoundException()
+    if not_modified(request, info):
+        return not_modified_response(info)
+    return upload_response(request.app.state.intranet, info, inline=False)
+
+
+@post("/onboarding/files/{file_id:int}/remove", name="onboarding:file_remove", include_in_schema=False,
+      guards=[requires_login], status_code=HTTP_303_SEE_OTHER)
+async def remove_file(request: Request[Any, Any, Any], file_id: FromPath[int]) -> Redirect:
+    step_id = await service.remove_file(request.app.state.intranet, _user(request).id, file_id,
+                                        ip=client_ip(request))
+    if step_id is None:
+        raise NotFoundException()
+    step = await FlowStep.select(FlowStep.flow).where(FlowStep.id == step_id).first().run()
+    assert step is not None
     return Redirect(_back(request, int(step["flow"]), step_id), status_code=HTTP_303_SEE_OTHER)
 
 

@@ -22,8 +22,9 @@ from intranet_core.people.models import PersonInfo
 from intranet_core.people.tables import Membership, Person, Unit
 from intranet_core.permissions.service import may, units_where
 from intranet_core.permissions.tables import RoleAssignment, RolePermission
+from intranet_core.uploads.service import UPLOAD_COLUMNS, PreparedUpload, UploadInfo, save_upload, upload_info
 from intranet_onboarding.models import StepSpec, TemplateSpec
-from intranet_onboarding.tables import Flow, FlowStep, FlowTemplate, TemplateVersion
+from intranet_onboarding.tables import Flow, FlowStep, FlowTemplate, StepFile, TemplateVersion
 
 ADMIN = "onboarding.admin"
 IT = "onboarding.it"
@@ -158,15 +159,48 @@ async def matching_template(person: PersonInfo, kind: str) -> int | None:
 
 
 async def manager_of(person_id: int) -> int | None:
-    """A manager of the person's primary unit (not the person themself)."""
+    """The person's manager: a manager of their primary unit, else of the nearest unit above that has one.
+
+    Never the person themself (a head of department's manager is the one above).
+    """
     unit = await primary_unit(person_id)
     if unit is None:
         return None
-    row = await Membership.select(Membership.person).where(
-        (Membership.unit == unit["unit"]) & (Membership.is_manager == True)  # noqa: E712
+    branch = [int(part) for part in unit["path"].strip("/").split("/") if part]
+    rows = await Membership.select(Membership.person, Membership.unit).where(
+        Membership.unit.is_in(branch) & (Membership.is_manager == True)  # noqa: E712
         & (Membership.person != person_id) & (Membership.person.active == True)  # noqa: E712
-    ).order_by(Membership.id).first().run()
-    return None if row is None else int(row["person"])
+    ).order_by(Membership.id).run()
+    for unit_id in reversed(branch):  # the nearest first
+        for row in rows:
+            if row["unit"] == unit_id:
+                return int(row["person"])
+    return None
+
+
+async def follow_memberships(app: Any, person_id: int, unit_ids: Sequence[int]) -> int:
+    """Running flows keep up with the organisation when a person's memberships change.
+
+    A flow's unit is its person's primary unit and its manager that unit's
+    manager (:func:`manager_of`), as they are now: the person moved, or
+    someone became (or stopped being) a manager of one of ``unit_ids`` or a
+    unit above a flow's. Returns how many flows changed.
+    """
+    affected: Any = Flow.person == person_id
+    if unit_ids:
+        affected = Or(affected, await _branch_condition(Flow.unit, unit_ids))
+    changed = 0
+    # One write transaction: what is read (memberships) is what is written, even with changes racing.
+    async with app.db.transaction(write=True):
+        flows = await Flow.select(Flow.id, Flow.person, Flow.unit, Flow.manager).where(
+            (Flow.status == "running") & affected).run()
+        for flow in flows:
+            unit = await primary_unit(int(flow["person"]))
+            now_unit, now_manager = None if unit is None else int(unit["unit"]), await manager_of(int(flow["person"]))
+            if (now_unit, now_manager) != (flow["unit"], flow["manager"]):
+                await Flow.update({Flow.unit: now_unit, Flow.manager: now_manager}).where(Flow.id == flow["id"]).run()
+                changed += 1
+    return changed
 
 
 async def start_flow(
@@ -361,11 +395,14 @@ async def my_open_steps(person_id: int, limit: int = 50) -> list[dict[str, Any]]
     ).order_by(FlowStep.due_date).order_by(FlowStep.id).limit(limit).run()
 
 
-async def mark_step(app: Any, person_id: int, step_id: int, *, done: bool, document: str = "", ip: str = "") -> bool:
+async def mark_step(app: Any, person_id: int, step_id: int, *, done: bool, document: str = "",
+                    files: Sequence[PreparedUpload] = (), ip: str = "") -> bool:
     """Tick a step off (or undo it). ``False`` when the person may not: the step is as if not there.
 
-    One write transaction: the check, the step, the flow's status, and an
-    audit entry when someone other than the step's own doer (HR) ticks it.
+    One write transaction: the check, the step, the files handed in
+    (prepared on disk beforehand, see :func:`intranet_core.uploads.service.prepare_upload`),
+    the flow's status, and an audit entry when someone other than the
+    step's own doer (HR) ticks it.
     """
     async with app.db.transaction(write=True):
         row = await FlowStep.select(
@@ -376,11 +413,16 @@ async def mark_step(app: Any, person_id: int, step_id: int, *, done: bool, docum
             return False
         # Locked on its own: PostgreSQL cannot lock the outer-joined rows of the check above.
         await app.db.for_update(FlowStep.select(FlowStep.id).where(FlowStep.id == step_id)).first().run()
-        values: dict[Any, Any] = {FlowStep.done_at: now() if done else None,
-                                  FlowStep.done_by: person_id if done else None}
+        values: dict[Any, Any] = {}
+        if not done or row["done_at"] is None:  # ticked twice (two open pages): the first tick's time stays
+            values = {FlowStep.done_at: now() if done else None, FlowStep.done_by: person_id if done else None}
         if document:
             values[FlowStep.document] = document
-        await FlowStep.update(values).where(FlowStep.id == step_id).run()
+        if values:
+            await FlowStep.update(values).where(FlowStep.id == step_id).run()
+        for prepared in files:
+            upload = await save_upload(prepared, uploader_id=person_id)
+            await StepFile.insert(StepFile(step=step_id, upload=upload.id, created_at=now())).run()
         flow_id = int(row["flow"])
         remaining = await FlowStep.exists().where((FlowStep.flow == flow_id) & FlowStep.done_at.is_null()).run()
         await Flow.update({Flow.status: "running" if remaining else "done"}).where(
@@ -390,6 +432,61 @@ async def mark_step(app: Any, person_id: int, step_id: int, *, done: bool, docum
             await record("onboarding.step_done" if done else "onboarding.step_undone", actor_id=person_id,
                          target_type="onboarding_step", target_id=step_id, details={"flow": flow_id}, ip=ip)
     return True
+
+
+async def _file_readers(person_id: int) -> Any:
+    """The condition on ``FlowStep`` for steps whose files the person may open.
+
+    The person the flow is about, and whoever may do the step (HR among
+    them): a contract or a tax card is not for every colleague who sees
+    the flow.
+    """
+    return Or(FlowStep.flow.person == person_id, await doer(person_id))
+
+
+async def files_of(person_id: int, flow_id: int) -> dict[int, list[dict[str, Any]]]:
+    """The files handed in for a flow's steps that the person may open, by step id."""
+    readable = FlowStep.select(FlowStep.id).where((FlowStep.flow == flow_id) & await _file_readers(person_id))
+    rows = await StepFile.select(
+        StepFile.id, StepFile.step, StepFile.upload.filename.as_alias("filename"),
+        StepFile.upload.size.as_alias("size"), StepFile.upload.content_type.as_alias("content_type"),
+        StepFile.upload.uploaded_by.name.as_alias("uploaded_by_name"),  # type: ignore[union-attr]
+    ).where(StepFile.step.is_in(readable)).order_by(StepFile.id).run()
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        found.setdefault(int(row["step"]), []).append(row)
+    return found
+
+
+async def step_file(person_id: int, file_id: int) -> UploadInfo | None:
+    """A handed-in file, if the person may open it (else ``None``: a 404)."""
+    readable = FlowStep.select(FlowStep.id).where(await _file_readers(person_id))
+    row = await StepFile.select(*[getattr(StepFile.upload, c._meta.name).as_alias(c._meta.name)
+                                  for c in UPLOAD_COLUMNS]).where(
+        (StepFile.id == file_id) & StepFile.step.is_in(readable)).first().run()
+    return None if row is None else upload_info(row)
+
+
+async def remove_file(app: Any, person_id: int, file_id: int, *, ip: str = "") -> int | None:
+    """Take back a file of a step not yet done; returns the step's id, ``None`` when not theirs to remove.
+
+    Whoever may do the step may (the new hire who chose the wrong file; HR).
+    The bytes leave the disk when no row refers to them any more.
+    """
+    from intranet_core.uploads.service import delete_upload, remove_files_if_unused
+
+    async with app.db.transaction(write=True):
+        row = await StepFile.select(StepFile.step, StepFile.upload, StepFile.upload.sha256.as_alias("sha256")).where(
+            (StepFile.id == file_id) & StepFile.step.is_in(
+                FlowStep.select(FlowStep.id).where(FlowStep.done_at.is_null() & await doer(person_id)))
+        ).first().run()
+        if row is None:
+            return None
+        await delete_upload(app, int(row["upload"]))  # its StepFile row goes with it; the bytes after commit
+        await record("onboarding.file_removed", actor_id=person_id, target_type="onboarding_step",
+                     target_id=int(row["step"]), details={"file": file_id}, ip=ip)
+    await remove_files_if_unused(app, [row["sha256"]])
+    return int(row["step"])
 
 
 async def set_buddy(app: Any, actor_id: int, flow_id: int, buddy_id: int | None, *, ip: str = "") -> bool:
@@ -521,8 +618,9 @@ async def send_reminders(app: Any, today: datetime.date) -> int:
     before its notice is sent, so two processes never both send it.
     Returns how many steps were reminded.
     """
+    from intranet_core.i18n import format_date
     from intranet_core.i18n import gettext as _
-    from intranet_core.notifications.service import in_language, notify
+    from intranet_core.notifications.service import notify
 
     days = settings_of(app).remind_days_before
     soon = today + datetime.timedelta(days=days)
@@ -560,15 +658,15 @@ async def send_reminders(app: Any, today: datetime.date) -> int:
         if not recipients:
             continue
         url = f"/onboarding/flows/{step['flow']}#step-{step['id']}"
-        # Titles are composed in the site's default language; each e-mail is written in its reader's.
-        language = app.settings.site.default_language
+        values = {"title": step["title"], "name": step["person_name"], "date": step["due_date"]}
 
-        def compose(step: dict[str, Any] = step, overdue: bool = overdue) -> tuple[str, str]:
+        def title(overdue: bool = overdue, values: dict[str, Any] = values) -> str:
             heading = _("Overdue onboarding step: %(title)s") if overdue else _("Onboarding step due soon: %(title)s")
-            return heading % {"title": step["title"]}, _("%(name)s's flow, due %(date)s") % {
-                "name": step["person_name"], "date": step["due_date"].isoformat()}
+            return heading % values
 
-        title, text = in_language(language, compose)
+        def text(values: dict[str, Any] = values) -> str:
+            return _("%(name)s's flow, due %(date)s") % {**values, "date": format_date(values["date"], "long")}
+
         await notify(app, recipients=recipients, kind="onboarding.overdue" if overdue else "onboarding.due",
                      title=title, url=url, text=text)
         sent += 1
@@ -586,10 +684,16 @@ async def export_person(person_id: int) -> dict[str, Any] | None:
     if not flows and not done:
         return None
     ids = [f["id"] for f in flows]
-    steps = await FlowStep.select(FlowStep.flow, FlowStep.title, FlowStep.due_date, FlowStep.done_at,
+    steps = await FlowStep.select(FlowStep.id, FlowStep.flow, FlowStep.title, FlowStep.due_date, FlowStep.done_at,
                                   FlowStep.document).where(FlowStep.flow.is_in(ids)).run() if ids else []
+    files = await StepFile.select(StepFile.step, StepFile.upload.filename.as_alias("filename"),
+                                  StepFile.created_at).where(
+        StepFile.step.is_in([s["id"] for s in steps])).order_by(StepFile.id).run() if steps else []
+    for step in steps:
+        step["files"] = [{"filename": f["filename"], "at": f["created_at"]} for f in files if f["step"] == step["id"]]
     for flow in flows:
-        flow["steps"] = [{k: v for k, v in s.items() if k != "flow"} for s in steps if s["flow"] == flow["id"]]
+        flow["steps"] = [{k: v for k, v in s.items() if k not in ("flow", "id")} for s in steps
+                         if s["flow"] == flow["id"]]
     return {"flows": flows, "steps_ticked": [{"title": s["title"], "at": s["done_at"]} for s in done]}
 
 

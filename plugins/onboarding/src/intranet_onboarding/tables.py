@@ -12,6 +12,7 @@ from piccolo.columns import Boolean, Date, ForeignKey, Integer, OnDelete, Serial
 from piccolo.table import Table
 
 from intranet_core.people.tables import Person
+from intranet_core.uploads.tables import Upload
 
 
 class FlowTemplate(Table, tablename="onboarding_template"):
@@ -68,9 +69,18 @@ class FlowStep(Table, tablename="onboarding_step"):
     done_at = Timestamptz(null=True, default=None)
     done_by = ForeignKey(references=Person, on_delete=OnDelete.set_null, null=True, default=None)
     document = Text(default="")
-    """What was handed in for a "document" step (a note or a reference; files go through the core's uploads)."""
+    """A note with what was handed in for a "document" step (the files are ``StepFile`` rows)."""
     reminded = Varchar(length=20, default="")
     """"" nothing sent yet, "before" the reminder before the due date, "overdue" the overdue one too."""
 
 
-TABLES = (FlowTemplate, TemplateVersion, Flow, FlowStep)
+class StepFile(Table, tablename="onboarding_step_file"):
+    """A file handed in for a "document" step, kept by the core's uploads service (who uploaded it is there)."""
+
+    id: Serial
+    step = ForeignKey(references=FlowStep, on_delete=OnDelete.cascade, null=False, index=True)
+    upload = ForeignKey(references=Upload, on_delete=OnDelete.cascade, null=False, index=True)
+    created_at = Timestamptz()
+
+
+TABLES = (FlowTemplate, TemplateVersion, Flow, FlowStep, StepFile)
