@@ -163,3 +163,28 @@ async def test_mentions_in_a_group_post_reach_members_only(intranet_app: Litesta
         mentioned = await Notification.select(Notification.person).where(Notification.kind == "feed.mention").run()
         # Carol is not in the secret group: the core tells only those who may read the post.
         assert [row["person"] for row in mentioned] == [org.people["bob"]]
+
+
+async def test_the_group_page_shows_posts_as_the_feed_does(intranet_app: Litestar) -> None:
+    from intranet_core.testing import csrf_token_of
+
+    async with organisation(intranet_app) as org:
+        group_id = await org.group("Drift", by="sam", visibility="closed")
+        await org.add(group_id, "carol")
+        carol = await org.client("carol")
+        # A post with a file, written in the core's composer to the group.
+        token = csrf_token_of((await carol.get("/posts/new", headers=HTML)).text)
+        answer = await carol.post("/posts", headers=HTML, data={
+            "title": "Vagtplan", "body": "Se planen", "audience": f"group:{group_id}", "_csrf_token": token},
+            files=[("attachments", ("vagtplan.txt", b"Mandag: Carol\n"))])
+        assert answer.status_code == 303, answer.text
+        post_id = int(answer.headers["location"].rsplit("/", 1)[1])
+        page = (await carol.get(f"/groups/{group_id}", headers=HTML)).text
+        assert f'id="post-{post_id}"' in page and "vagtplan.txt" in page
+        assert f'action="/posts/{post_id}/reactions"' in page
+        # A reaction from the group's page leads back to it, and is shown there.
+        answer = await form_post(carol, f"/posts/{post_id}/reactions", {"kind": "like", "next": f"/groups/{group_id}"})
+        assert answer.status_code == 303 and answer.headers["location"] == f"/groups/{group_id}#post-{post_id}"
+        page = (await carol.get(f"/groups/{group_id}", headers=HTML)).text
+        like = re.search(r'<button[^>]*value="like"[^>]*>.*?</button>', page, re.S)
+        assert like is not None and 'aria-pressed="true"' in like.group(0)

@@ -17,11 +17,10 @@ from litestar.exceptions import ClientException, NotFoundException, PermissionDe
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
-from intranet_core import embeds
 from intranet_core.audit.service import client_ip, record
 from intranet_core.auth.guards import requires_login, requires_permission
 from intranet_core.contributions import AudienceChoice, by_order
-from intranet_core.feed import attachments, conversation, files, mentions, service
+from intranet_core.feed import attachments, cards, conversation, files, mentions, service
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
 from intranet_core.people.tables import Unit
@@ -33,35 +32,6 @@ NO_STORE = {"Cache-Control": "no-store"}
 MAX_TITLE = 200
 MAX_BODY = 50_000
 _LOCAL_PATH = re.compile(r"^/(?![/\\])[^\s\\#]{0,500}$")
-
-
-async def _post_view(request: Request[Any, Any, Any], posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Posts with what the reader needs on a card; a fixed number of queries for any number of posts."""
-    user = request.user
-    ids = [p["id"] for p in posts]
-    acknowledged, seen = await service.acknowledged_and_seen(user.id, ids)
-    await service.mark_seen([p["id"] for p in posts if p["published_at"] <= service.now()], user.id, seen=seen)
-    comments, reactions = await conversation.comment_and_reaction_counts(ids, user.id)
-    attached = await attachments.attachments_of(ids)
-    image_types = request.app.state.intranet.settings.uploads.image_types
-    # Every embed on the page in one hook call, rendered for this reader.
-    rendered = await embeds.for_texts(request, [str(p["body_html"] or "") for p in posts])
-    views = []
-    for p in posts:
-        images, listed = files.split(attached.get(p["id"], []), image_types, str(p["body_html"] or ""))
-        views.append(
-            {**p, "acknowledged": p["id"] in acknowledged, "comment_count": comments.get(p["id"], 0),
-             "reactions": conversation.reaction_view(reactions.get(p["id"], {})),
-             "scheduled": p["published_at"] > service.now(), "images": images, "files": listed,
-             "embeds": rendered}
-        )
-    return views
-
-
-def _here(request: Request[Any, Any, Any]) -> str:
-    """This page's path and query: where a reaction form sends the reader back to."""
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
 
 
 async def _read_form(request: Request[Any, Any, Any], allowed: set[str]) -> Any:
@@ -101,7 +71,7 @@ async def feed_page(
     more = len(ids) > service.PAGE_SIZE
     ids = ids[: service.PAGE_SIZE]
     pinned = await service.pinned_ids(keys) if cursor is None and unit is None else []
-    posts = await _post_view(request, await service.posts_by_ids([i for i in pinned if i not in ids] + ids))
+    posts = await cards.post_cards(request, await service.posts_by_ids([i for i in pinned if i not in ids] + ids))
     next_cursor = None
     if more and posts:
         last = posts[-1]
@@ -118,7 +88,7 @@ async def feed_page(
         "feed/feed.html",
         context=await page_context(
             request, title=_("News"), posts=posts, pinned=set(pinned), next_cursor=next_cursor, widgets=widgets,
-            can_publish=bool(await _choices(request)), units=my_units, unit_filter=unit, here=_here(request),
+            can_publish=bool(await _choices(request)), units=my_units, unit_filter=unit, here=cards.here(request),
             viewer_id=user.id, can_restore=await may(user.id, "feed.moderate"),
         ),
         headers=NO_STORE,
@@ -128,7 +98,7 @@ async def feed_page(
 @get("/posts/{post_id:int}", name="post", guards=[requires_login], include_in_schema=False)
 async def post_page(request: Request[Any, Any, Any], post_id: FromPath[int]) -> Template:
     found = await _readable(request, post_id)
-    [view] = await _post_view(request, [found])
+    [view] = await cards.post_cards(request, [found])
     keys = await service.audience_of(post_id)
     moderator = await service.may_moderate(request.user.id, keys)
     comments = [
@@ -139,7 +109,7 @@ async def post_page(request: Request[Any, Any, Any], post_id: FromPath[int]) -> 
         context=await page_context(request, title=found["title"] or _("Post"), post=view,
                                    can_see_reach=await _may_see_reach(request, found),
                                    can_edit=found["author"] == request.user.id or moderator, moderator=moderator,
-                                   comments=comments, here=_here(request), viewer_id=request.user.id,
+                                   comments=comments, here=cards.here(request), viewer_id=request.user.id,
                                    comment_max=conversation.MAX_COMMENT_LENGTH),
         headers=NO_STORE,
     )

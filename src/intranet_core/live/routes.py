@@ -27,7 +27,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 
 from intranet_core.auth.guards import requires_login
-from intranet_core.feed import routes as feed_routes
+from intranet_core.feed import cards
 from intranet_core.feed import service as feed
 from intranet_core.live.service import LiveFeed, live_feed
 
@@ -120,7 +120,7 @@ async def post_card(request: Request[Any, Any, Any], post_id: FromPath[int]) -> 
         raise NotFoundException()
     # The card exactly as the feed page shows it (acknowledgement, reactions, comments, edit link);
     # it also counts the post as seen by the reader, as the feed page does.
-    [view] = await feed_routes._post_view(request, [found])
+    [view] = await cards.post_cards(request, [found])
     pinned_until = found.get("pinned_until")
     pinned = pinned_until is not None and pinned_until > datetime.datetime.now(datetime.UTC)
     return Template(

@@ -6,6 +6,7 @@ import inspect
 import logging
 import re
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 from litestar import Request, get, post
@@ -159,9 +160,10 @@ async def create_group(request: Request[Any, Any, Any]) -> Template | Redirect:
 # --- a group's own page ----------------------------------------------------------------------
 
 
-async def group_posts(access: Access, before: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
-    """A keyset page of the group's posts, for a reader who holds the group's key."""
-    from intranet_core.feed import conversation
+async def group_posts(request: Request[Any, Any, Any], access: Access, before: str | None,
+                      limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    """A keyset page of the group's posts as the feed's cards, for a reader who holds the group's key."""
+    from intranet_core.feed import cards
     from intranet_core.feed import service as feed
 
     if not access.reads_posts:
@@ -169,9 +171,7 @@ async def group_posts(access: Access, before: str | None, limit: int) -> tuple[l
     cursor = feed.Cursor.decode(before)
     ids = await feed.visible_post_ids([access.key], before=cursor, limit=limit + 1)
     more = len(ids) > limit
-    rows = await feed.posts_by_ids(ids[:limit])
-    comments = await conversation.comment_counts([r["id"] for r in rows])
-    posts = [{**r, "comment_count": comments.get(r["id"], 0)} for r in rows]
+    posts = await cards.post_cards(request, await feed.posts_by_ids(ids[:limit]))
     next_cursor = feed.Cursor(posts[-1]["published_at"], posts[-1]["id"]).encode() if more and posts else None
     return posts, next_cursor
 
@@ -209,15 +209,18 @@ async def document_sections(request: Request[Any, Any, Any], access: Access) -> 
 async def _group_page(request: Request[Any, Any, Any], access: Access, *, before: str | None = None,
                       errors: list[str] | None = None, values: dict[str, str] | None = None,
                       status_code: int = 200) -> Template:
+    from intranet_core.feed.cards import card_context
     from intranet_workgroups.files.service import images_of
     from intranet_workgroups.pages.service import pages_of
 
-    posts, next_cursor = await group_posts(access, before, _settings(request).feed_page_size)
+    posts, next_cursor = await group_posts(request, access, before, _settings(request).feed_page_size)
     counts = await service.member_counts([access.id])
     return Template(
         "workgroups/group.html",
         context=await page_context(
             request, title=access.group["name"], access=access, g=access.group, posts=posts, next_cursor=next_cursor,
+            # Reactions lead back to this page of the group (also when the form here was refused).
+            **card_context(request, back=f"/groups/{access.id}" + (f"?before={quote(before)}" if before else "")),
             pages=await pages_of(access.id) if access.can_read else [], members=counts.get(access.id, 0),
             visibility_label=web.visibility_label(access.group["visibility"]),
             kind_label=web.kind_label(access.group["kind"]),
