@@ -849,3 +849,18 @@ async def test_csv_import_reads_an_optional_leaving_date(site: Site) -> None:
     assert response.status_code == 200, response.text
     kim = await person_row("kim@example.org")
     assert kim is not None and str(kim["start_date"]) == "2026-04-01" and kim["leaving_date"] is None
+
+
+async def test_the_people_service_refuses_unknown_units_and_people(intranet_app: Any) -> None:
+    from intranet_core.audit.tables import AuditEntry
+    from intranet_core.people.service import PersonError, create_person, set_active
+    from intranet_core.testing import client_for
+
+    async with client_for(intranet_app):
+        intranet = intranet_app.state.intranet
+        with pytest.raises(PersonError, match="unit_not_found"):
+            await create_person(intranet, actor_id=None, fields={"email": "x@example.org", "name": "X"},
+                                unit_id=999_999)
+        with pytest.raises(PersonError, match="not_found"):
+            await set_active(intranet, 999_999, False, actor_id=None)
+        assert await AuditEntry.count().run() == 0  # nothing half-written

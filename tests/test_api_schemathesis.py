@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -142,11 +143,19 @@ def test_the_api_holds_to_its_openapi_schema(intranet_settings: Settings) -> Non
                 request["data"] = kwargs["data"]
             if kwargs.get("files") is not None:
                 # A client names the files it sends (Schemathesis does not): bytes go as a file, a name
-                # without an extension (the sniffer gives it one); anything else as a plain field.
-                request["files"] = [
-                    (field, ("upload" if isinstance(content, bytes) else name, content, *rest))
-                    for field, (name, content, *rest) in kwargs["files"]
-                ]
+                # without an extension (the sniffer gives it one); anything else (a number, null, a list,
+                # which negative cases put where a file belongs) as a plain form field.
+                request["files"] = []
+                fields: dict[str, Any] = dict(request.get("data") or {})
+                for field, (name, content, *rest) in kwargs["files"]:
+                    if isinstance(content, bytes):
+                        request["files"].append((field, ("upload", content, *rest)))
+                    elif isinstance(content, str):
+                        request["files"].append((field, (name, content, *rest)))
+                    else:
+                        fields[field] = json.dumps(content)
+                if fields:
+                    request["data"] = fields
             built = client.build_request(**request)
             built.read()  # a multipart body is a stream: read it, so that the checks can see it
             response = runner.run(client.send(built))

@@ -60,10 +60,23 @@ def database_url_for_tests(tmp_path: Path) -> str:
 
 
 def make_settings(database_url: str, **sections: Any) -> Settings:
-    """Settings for tests: ``make_settings(url, site={"name": "X"}, plugins={"hello": {...}})``."""
+    """Settings for tests: ``make_settings(url, site={"name": "X"}, plugins={"hello": {...}})``.
+
+    Uploads go to ``uploads/`` beside a SQLite database, or to a new
+    temporary directory, unless ``uploads={"directory": ...}`` says where:
+    never to the working directory.
+    """
+    import tempfile
+    from pathlib import Path
+
     from intranet_core.settings import settings_from_dict
 
-    data: dict[str, Any] = {"secret_key": TEST_SECRET_KEY, "database": {"url": database_url}}
+    if database_url.startswith("sqlite:///"):
+        uploads = Path(database_url[len("sqlite:///"):]).parent / "uploads"
+    else:
+        uploads = Path(tempfile.mkdtemp(prefix="intranet-test-uploads-"))
+    data: dict[str, Any] = {"secret_key": TEST_SECRET_KEY, "database": {"url": database_url},
+                            "uploads": {"directory": str(uploads)}}
     for key, value in sections.items():
         if isinstance(value, dict) and isinstance(data.get(key), dict):
             data[key] = {**data[key], **value}

@@ -45,12 +45,17 @@ async def create_person(
     intranet: Any, *, actor_id: int | None, fields: dict[str, Any], password_hash: str | None = None,
     unit_id: int | None = None, unit_title: str = "", ip: str = "",
 ) -> PersonInfo:
-    """Create a person (and their primary membership); raises ``PersonError("email_taken")``."""
+    """Create a person (and their primary membership).
+
+    :raises PersonError: ``email_taken``, or ``unit_not_found``.
+    """
     data = {k: v for k, v in fields.items() if k in EDITABLE_FIELDS}
     data["email"] = normalise_email(data["email"])
     async with intranet.db.transaction(write=True):
         if await Person.exists().where(Person.email == data["email"]).run():
             raise PersonError("email_taken")
+        if unit_id is not None and not await Unit.exists().where(Unit.id == unit_id).run():
+            raise PersonError("unit_not_found")
         rows = await Person.insert(
             Person(**data, password_hash=password_hash, active=True, created_at=_now(), updated_at=_now())
         ).returning(Person.id).run()
@@ -96,12 +101,15 @@ async def update_person(
 
 
 async def set_active(intranet: Any, person_id: int, active: bool, *, actor_id: int | None, ip: str = "") -> None:
-    """Deactivate (ending every session and API token) or reactivate a person."""
+    """Deactivate (ending every session and API token) or reactivate a person; ``PersonError("not_found")``."""
     from intranet_core.auth.sessions import end_sessions
     from intranet_core.auth.tables import ApiToken
 
     async with intranet.db.transaction(write=True):
-        await Person.update({Person.active: active, Person.updated_at: _now()}).where(Person.id == person_id).run()
+        changed = await Person.update({Person.active: active, Person.updated_at: _now()}).where(
+            Person.id == person_id).returning(Person.id).run()
+        if not changed:
+            raise PersonError("not_found")
         if not active:
             await end_sessions(person_id)
             await ApiToken.update({ApiToken.revoked_at: _now()}).where(
