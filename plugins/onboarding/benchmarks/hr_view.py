@@ -5,7 +5,8 @@
 
 Makes ``flows`` people (2,000 by default), each with a running flow of 8
 steps, then times a page of HR's view (50 flows with their progress), the
-last page (keyset), a manager's "my onboarding tasks", and one reminder run.
+last page (keyset), a manager's "my onboarding tasks", every flow following
+a new manager of their unit, and one reminder run.
 """
 
 from __future__ import annotations
@@ -85,6 +86,16 @@ async def main(count: int) -> None:
         await timed("HR's view, a later page (keyset)", lambda: service.hr_flows(hr, filters, today=today,
                                                                                after=after, limit=51))
         await timed("a manager's open steps (50)", lambda: service.my_open_steps(boss))
+        # Someone becomes the unit's manager: every running flow there follows (one run changes them all;
+        # later runs find nothing to change).
+        new_boss = (await Person.insert(Person(email="new@example.org", name="New boss", created_at=now,
+                                               updated_at=now)).returning(Person.id).run())[0]["id"]
+        await Membership.insert(Membership(person=new_boss, unit=unit, is_primary=True, is_manager=True)).run()
+        started = time.perf_counter()
+        changed = await service.follow_memberships(intranet, new_boss, [unit])
+        print(f"a new manager, {changed} flows follow: {(time.perf_counter() - started) * 1000:.0f} ms")
+        await timed("memberships changed, nothing to follow", lambda: service.follow_memberships(
+            intranet, new_boss, [unit]), repeat=5)
         # Every step already reminded (a site running for a while): the run finds nothing to send.
         await FlowStep.update({FlowStep.reminded: "overdue"}, force=True).run()
         await timed("one reminder run (nothing due)", lambda: service.send_reminders(intranet, today), repeat=5)

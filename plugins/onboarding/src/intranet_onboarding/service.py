@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import msgspec
@@ -158,6 +158,27 @@ async def matching_template(person: PersonInfo, kind: str) -> int | None:
 # --- flows ----------------------------------------------------------------------------
 
 
+def _nearest_manager(person_id: int, path: str, managers: Sequence[dict[str, Any]]) -> int | None:
+    """Of ``managers`` (memberships with ``person`` and ``unit``, oldest first), the one nearest up ``path``."""
+    for unit_id in reversed([int(part) for part in path.strip("/").split("/") if part]):
+        for row in managers:
+            if row["unit"] == unit_id and row["person"] != person_id:
+                return int(row["person"])
+    return None
+
+
+async def _managers_in(unit_ids: Collection[int]) -> list[dict[str, Any]]:
+    """The active managers' memberships of these units, oldest first."""
+    found: list[dict[str, Any]] = []
+    wanted = sorted(unit_ids)
+    for start in range(0, len(wanted), 500):
+        found += await Membership.select(Membership.id, Membership.person, Membership.unit).where(
+            Membership.unit.is_in(wanted[start:start + 500]) & (Membership.is_manager == True)  # noqa: E712
+            & (Membership.person.active == True)  # noqa: E712
+        ).run()
+    return sorted(found, key=lambda row: int(row["id"]))
+
+
 async def manager_of(person_id: int) -> int | None:
     """The person's manager: a manager of their primary unit, else of the nearest unit above that has one.
 
@@ -166,16 +187,7 @@ async def manager_of(person_id: int) -> int | None:
     unit = await primary_unit(person_id)
     if unit is None:
         return None
-    branch = [int(part) for part in unit["path"].strip("/").split("/") if part]
-    rows = await Membership.select(Membership.person, Membership.unit).where(
-        Membership.unit.is_in(branch) & (Membership.is_manager == True)  # noqa: E712
-        & (Membership.person != person_id) & (Membership.person.active == True)  # noqa: E712
-    ).order_by(Membership.id).run()
-    for unit_id in reversed(branch):  # the nearest first
-        for row in rows:
-            if row["unit"] == unit_id:
-                return int(row["person"])
-    return None
+    return _nearest_manager(person_id, unit["path"], await _managers_in(_ids_in_path(unit["path"])))
 
 
 async def follow_memberships(app: Any, person_id: int, unit_ids: Sequence[int]) -> int:
@@ -184,7 +196,8 @@ async def follow_memberships(app: Any, person_id: int, unit_ids: Sequence[int]) 
     A flow's unit is its person's primary unit and its manager that unit's
     manager (:func:`manager_of`), as they are now: the person moved, or
     someone became (or stopped being) a manager of one of ``unit_ids`` or a
-    unit above a flow's. Returns how many flows changed.
+    unit above a flow's. A fixed number of queries for any number of flows.
+    Returns how many flows changed.
     """
     affected: Any = Flow.person == person_id
     if unit_ids:
@@ -194,9 +207,20 @@ async def follow_memberships(app: Any, person_id: int, unit_ids: Sequence[int]) 
     async with app.db.transaction(write=True):
         flows = await Flow.select(Flow.id, Flow.person, Flow.unit, Flow.manager).where(
             (Flow.status == "running") & affected).run()
+        people = sorted({int(f["person"]) for f in flows})
+        primary: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(people), 500):
+            for row in await Membership.select(
+                Membership.person, Membership.unit, Membership.unit.path.as_alias("path")
+            ).where(Membership.person.is_in(people[start:start + 500])).order_by(
+                Membership.is_primary, ascending=False
+            ).order_by(Membership.id).run():
+                primary.setdefault(int(row["person"]), row)  # as primary_unit(): the primary, else the oldest
+        managers = await _managers_in({u for row in primary.values() for u in _ids_in_path(row["path"])})
         for flow in flows:
-            unit = await primary_unit(int(flow["person"]))
-            now_unit, now_manager = None if unit is None else int(unit["unit"]), await manager_of(int(flow["person"]))
+            unit = primary.get(int(flow["person"]))
+            now_unit = None if unit is None else int(unit["unit"])
+            now_manager = None if unit is None else _nearest_manager(int(flow["person"]), unit["path"], managers)
             if (now_unit, now_manager) != (flow["unit"], flow["manager"]):
                 await Flow.update({Flow.unit: now_unit, Flow.manager: now_manager}).where(Flow.id == flow["id"]).run()
                 changed += 1
