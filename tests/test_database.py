@@ -183,3 +183,45 @@ async def test_healthz_reports_an_unreachable_database(tmp_path: Path) -> None:
         assert response.status_code == 503
         assert response.json()["database"]["status"] == "error"
         (tmp_path / "h.sqlite3").rmdir()
+
+
+async def test_sqlite_gets_planner_statistics_so_pinned_posts_come_from_their_small_index(tmp_path: Path) -> None:
+    """Without ANALYZE, SQLite read every post through ``deleted_at IS NULL`` to find the pinned few."""
+    import datetime
+
+    from intranet_core.feed.service import pinned_ids
+    from intranet_core.tasks.service import registered_tasks
+
+    path = tmp_path / "site.sqlite3"
+    app = await build_app(make_settings(f"sqlite:///{path}"))
+    intranet = app.state.intranet
+    assert "core.analyze" in {task.name for task in registered_tasks(intranet)}
+    with sqlite3.connect(path) as connection:  # written by the migrations
+        assert connection.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()[0]
+        now = datetime.datetime.now(datetime.UTC)
+        person = connection.execute(
+            "INSERT INTO person (email, name, title, phone, mobile, active, created_at, updated_at) "
+            "VALUES ('a@example.org', 'A', '', '', '', 1, ?, ?) RETURNING id", (str(now), str(now))).fetchone()[0]
+        for n in range(3000):
+            published = str(now - datetime.timedelta(minutes=n + 1))
+            post = connection.execute(
+                "INSERT INTO post (author, title, body, body_html, important, pinned_until, published_at, "
+                "created_at) VALUES (?, '', 'x', '<p>x</p>', 0, ?, ?, ?) RETURNING id",
+                (person, str(now + datetime.timedelta(days=1)) if n % 1000 == 0 else None, published, published),
+            ).fetchone()[0]
+            connection.execute("INSERT INTO post_audience (post, key, published_at) VALUES (?, 'all', ?)",
+                               (post, published))
+    await intranet.db.connect()
+    try:
+        plan = " ".join(str(row["detail"]) for row in await StoreEntry.raw(
+            "EXPLAIN QUERY PLAN SELECT id FROM post WHERE pinned_until IS NOT NULL AND pinned_until > {} "
+            "AND deleted_at IS NULL AND published_at <= {} ORDER BY published_at DESC LIMIT 5", now, now).run())
+        assert "post_pinned" not in plan  # what the statistics of an empty site lead to
+        await intranet.db.analyze()  # the daily task, or after an import
+        plan = " ".join(str(row["detail"]) for row in await StoreEntry.raw(
+            "EXPLAIN QUERY PLAN SELECT id FROM post WHERE pinned_until IS NOT NULL AND pinned_until > {} "
+            "AND deleted_at IS NULL AND published_at <= {} ORDER BY published_at DESC LIMIT 5", now, now).run())
+        assert "USING INDEX post_pinned" in plan, plan
+        assert len(await pinned_ids(["all"])) == 3
+    finally:
+        await intranet.db.close()

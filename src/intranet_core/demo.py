@@ -24,4 +24,5 @@ async def load_demo(intranet: Any) -> list[str]:
         result = await gather([impl.function(**{name: intranet for name in impl.argnames})])
         lines.extend(str(line) for line in result)
     await _MARKER.set("loaded", json.dumps(lines).encode())
+    await intranet.db.analyze()
     return lines

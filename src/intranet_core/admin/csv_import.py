@@ -343,6 +343,7 @@ async def write_import(intranet: Any, plan: ImportPlan, *, actor_id: int | None,
             person_ids.append(person_id)
         await record("admin.import", actor_id=actor_id, target_type="import",
                      details={"units": len(plan.units), "people": len(plan.people)}, ip=ip)
+    await intranet.db.analyze()  # an import may multiply the rows the planner knows of
     for person_id in person_ids:
         info = await get_person(person_id)
         if info is not None:

@@ -898,6 +898,7 @@ async def restore_backup(
             await asyncio.to_thread(_install_sqlite, staged.database, intranet.db.sqlite_path)
         else:
             await _install_postgres(intranet.db.url, staged.database, pg_bin)
+            await intranet.db.analyze()  # pg_restore brings the rows, not the planner's statistics
         for directory in directories:
             target = directory.path
             target.mkdir(parents=True, exist_ok=True)

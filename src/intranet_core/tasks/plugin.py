@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 import click
 from piccolo.conf.apps import AppConfig
 
 from intranet_core import hookimpl
 from intranet_core.app import Intranet
+from intranet_core.contributions import PeriodicTask
 
 
 @hookimpl
@@ -14,6 +17,18 @@ def register_piccolo_apps(app: Intranet) -> list[AppConfig]:
     from intranet_core.tasks.piccolo_app import APP_CONFIG
 
     return [APP_CONFIG]
+
+
+async def _analyze(app: Intranet) -> None:
+    await app.db.analyze()
+
+
+@hookimpl
+def register_periodic_tasks(app: Intranet) -> list[PeriodicTask]:
+    # SQLite plans from statistics only ANALYZE writes; PostgreSQL's autovacuum keeps its own.
+    if not app.db.is_sqlite:
+        return []
+    return [PeriodicTask(name="core.analyze", interval=datetime.timedelta(days=1), run=_analyze)]
 
 
 @hookimpl
