@@ -147,6 +147,15 @@ def test_run_refuses_while_migrations_are_pending(site: Path) -> None:
     assert "intranet migrate" in result.stderr
 
 
+def test_commands_that_write_refuse_a_database_behind_the_code(site: Path) -> None:
+    people = site / "people.csv"
+    people.write_text("email;name\nanna@example.org;Anna\n", encoding="utf-8")
+    for args in (("import", "--people", str(people)), ("demo-data",)):
+        result = run_cli(*args, cwd=site, timeout=30)
+        assert result.returncode == 1, (args, result.stdout, result.stderr)
+        assert "migration(s) pending" in result.stderr and "Traceback" not in result.stderr
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

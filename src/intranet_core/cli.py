@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,11 @@ def _settings(config: Path | None) -> Settings:
 
 
 def load_app(settings: Settings, *, check_migrations: bool = False) -> Any:
-    """Build the site for a command; returns the ``Intranet`` object."""
+    """Build the site for a command; returns the ``Intranet`` object.
+
+    Open its database with :func:`connected`, which refuses a database behind
+    the code when ``check_migrations`` is true.
+    """
     from intranet_core.app import create_app
 
     return create_app(settings, check_migrations=check_migrations).state.intranet
@@ -108,12 +113,28 @@ def _run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-async def _with_db(intranet: Any, work: Callable[[Any], Any]) -> Any:
+@contextlib.asynccontextmanager
+async def connected(intranet: Any) -> AsyncIterator[Any]:
+    """The site's database, open for a command, closed afterwards.
+
+    A site built with ``load_app(settings, check_migrations=True)`` is
+    refused while migrations are pending (:class:`PendingMigrationsError`:
+    the command fails with one line telling to run ``intranet migrate``).
+    """
     await intranet.db.connect()
     try:
-        return await work(intranet)
+        if intranet.check_migrations_on_startup:
+            pending = await intranet.db.pending_migrations()
+            if pending:
+                raise PendingMigrationsError(pending)
+        yield intranet
     finally:
         await intranet.db.close()
+
+
+async def _with_db(intranet: Any, work: Callable[[Any], Any]) -> Any:
+    async with connected(intranet):
+        return await work(intranet)
 
 
 @cli.command()

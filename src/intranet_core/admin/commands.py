@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from intranet_core.cli import config_option, fail, load_app
+from intranet_core.cli import config_option, connected, fail, load_app
 from intranet_core.settings import load_settings
 
 
@@ -38,8 +38,7 @@ def import_command(config: Path | None, units_file: Path | None, people_file: Pa
     people_csv = people_file.read_bytes() if people_file else None
 
     async def work() -> tuple[list[str], tuple[int, int]]:
-        await intranet.db.connect()
-        try:
+        async with connected(intranet):
             plan = await plan_import(units_csv, people_csv, list(settings.site.languages))
             if not plan.ok:
                 return [f"{p.file}: line {p.line}: {p.message}" for p in plan.problems], (0, 0)
@@ -47,8 +46,6 @@ def import_command(config: Path | None, units_file: Path | None, people_file: Pa
                 return [], await write_import(intranet, plan, actor_id=None, ip="")
             except ImportConflict as conflict:
                 return [f"{p.file}: line {p.line}: {p.message}" for p in conflict.problems], (0, 0)
-        finally:
-            await intranet.db.close()
 
     problems, (units, people) = asyncio.run(work())
     if problems:

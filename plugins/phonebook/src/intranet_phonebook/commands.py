@@ -9,22 +9,15 @@ from typing import Any, TypeVar
 
 import click
 
-from intranet_core.cli import config_option, load_app
-from intranet_core.errors import PendingMigrationsError
+from intranet_core.cli import config_option, connected, load_app
 from intranet_core.settings import load_settings
 
 T = TypeVar("T")
 
 
 async def _with_site(intranet: Any, work: Callable[[Any], Awaitable[T]]) -> T:
-    await intranet.db.connect()
-    try:
-        pending = await intranet.db.pending_migrations()
-        if pending:
-            raise PendingMigrationsError(pending)
+    async with connected(intranet):
         return await work(intranet)
-    finally:
-        await intranet.db.close()
 
 
 @click.command("phonebook-reindex")
@@ -33,7 +26,7 @@ def reindex_command(config: Path | None) -> None:
     """Rewrite the phonebook's search index of every person (after an upgrade or a bulk change)."""
     from intranet_phonebook.index import index_missing, reindex_all
 
-    intranet = load_app(load_settings(config, require_file=config is not None))
+    intranet = load_app(load_settings(config, require_file=config is not None), check_migrations=True)
 
     async def work(site: Any) -> tuple[int, int]:
         made = await index_missing(site)
@@ -50,7 +43,7 @@ def sync_command(config: Path | None, source_name: str | None) -> None:
     """Read people from the directory sources (SCIM, LDAP, ...) that plugins offer, and apply them."""
     from intranet_phonebook.directory import sources, sync_source
 
-    intranet = load_app(load_settings(config, require_file=config is not None))
+    intranet = load_app(load_settings(config, require_file=config is not None), check_migrations=True)
 
     async def work(site: Any) -> list[str]:
         found = await sources(site)
