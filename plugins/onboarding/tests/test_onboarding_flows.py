@@ -469,3 +469,35 @@ async def test_a_running_flow_follows_moves_and_new_managers(intranet_app: Lites
         await update_membership(org.intranet, org.people["southboss"], await membership("southboss", "south"),
                                 is_manager=True, actor_id=None)
         assert (await flow_row())["manager"] == ceo
+
+
+async def test_a_meeting_goes_into_a_calendar(intranet_app: Litestar) -> None:
+    import icalendar
+
+    async with organisation(intranet_app) as org:
+        spec = TemplateSpec(name="Meetings", steps=[
+            StepSpec(title="Coffee with the team lead", kind="meeting", meet_with=org.people["buddy"],
+                     offset_days=3, text="In the canteen"),
+            StepSpec(title="Read the handbook", kind="read", link="/", offset_days=1)])
+        await service.create_template(org.intranet, spec, actor_id=None)
+        start = today(org) + datetime.timedelta(days=7)
+        await org.person("anna", unit="north", start=start)
+        flow_id = (await Flow.select(Flow.id).where(Flow.person == org.people["anna"]).first().run() or {})["id"]
+        meeting, reading = [s["id"] for s in await service.steps_of(flow_id)]
+        anna = await org.client("anna")
+        page = (await anna.get("/onboarding", headers=HTML)).text
+        assert f'href="/onboarding/steps/{meeting}/calendar.ics"' in page
+        answer = await anna.get(f"/onboarding/steps/{meeting}/calendar.ics")
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/calendar")
+        [event] = icalendar.Calendar.from_ical(answer.content).walk("VEVENT")
+        assert event.decoded("dtstart") == start + datetime.timedelta(days=3)
+        assert event.decoded("dtend") == start + datetime.timedelta(days=4)
+        assert str(event["summary"]) == "Coffee with the team lead (Anna's onboarding)"
+        assert "In the canteen" in str(event["description"]) and "Meet: Buddy" in str(event["description"])
+        assert f"/onboarding/flows/{flow_id}#step-{meeting}" in str(event["url"])
+        # The manager sees the flow, and its meetings; someone else, and a step that is no meeting, are not there.
+        boss = await org.client("boss")
+        assert (await boss.get(f"/onboarding/steps/{meeting}/calendar.ics")).status_code == 200
+        southboss = await org.client("southboss")
+        assert (await southboss.get(f"/onboarding/steps/{meeting}/calendar.ics")).status_code == 404
+        assert (await anna.get(f"/onboarding/steps/{reading}/calendar.ics")).status_code == 404

@@ -40,9 +40,10 @@ def register_routes(app: Intranet) -> list[ControllerRouterHandler]:
     from intranet_onboarding import routes, template_pages
 
     return [routes.index, routes.flow_page, routes.answer_page, routes.answer_submit, routes.buddy,
-            routes.step_file, routes.remove_file, routes.hr_page, routes.hr_csv, routes.start_page,
-            routes.start_submit, template_pages.templates_page, template_pages.new_page, template_pages.edit_page,
-            template_pages.create, template_pages.save, with_upload_limit(app, [routes.tick])]
+            routes.step_file, routes.remove_file, routes.meeting_calendar, routes.hr_page, routes.hr_csv,
+            routes.start_page, routes.start_submit, template_pages.templates_page, template_pages.new_page,
+            template_pages.edit_page, template_pages.create, template_pages.save,
+            with_upload_limit(app, [routes.tick])]
 
 
 @hookimpl

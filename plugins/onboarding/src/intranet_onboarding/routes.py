@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Request, get, post
@@ -171,6 +172,41 @@ async def tick(request: Request[Any, Any, Any], step_id: FromPath[int]) -> Templ
     if not ok:
         raise NotFoundException()
     return Redirect(_back(request, int(step["flow"]), step_id), status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/onboarding/steps/{step_id:int}/calendar.ics", name="onboarding:calendar", include_in_schema=False,
+     guards=[requires_login])
+async def meeting_calendar(request: Request[Any, Any, Any], step_id: FromPath[int]) -> Response[bytes]:
+    """A meeting step as an all-day event on its due date, for any calendar (iCalendar, RFC 5545)."""
+    import icalendar
+
+    from intranet_core.notifications.service import absolute_url
+
+    step = await service.meeting_of(_user(request).id, step_id)
+    if step is None:
+        raise NotFoundException()
+    settings = request.app.state.intranet.settings
+    url = absolute_url(settings, f"/onboarding/flows/{int(step['flow'])}#step-{step_id}")
+    event = icalendar.Event()
+    # The same step gives the same UID: a calendar updates the event it has rather than adding another.
+    host = urlsplit(settings.site.base_url or "").hostname or "intranet.invalid"
+    event.add("uid", f"onboarding-step-{step_id}@{host}")
+    event.add("dtstamp", datetime.datetime.now(datetime.UTC))
+    event.add("dtstart", step["due_date"])
+    event.add("dtend", step["due_date"] + datetime.timedelta(days=1))
+    event.add("summary", _("%(title)s (%(name)s's onboarding)") % {
+        "title": step["title"], "name": step["person_name"]})
+    description = [step["body"]] if step["body"] else []
+    if step["meet_with_name"]:
+        description.append(_("Meet: %(name)s") % {"name": step["meet_with_name"]})
+    event.add("description", "\n\n".join([*description, url]))
+    event.add("url", url)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//intranet-core//onboarding//EN")
+    calendar.add("version", "2.0")
+    calendar.add_component(event)
+    return Response(calendar.to_ical(), media_type="text/calendar; charset=utf-8", headers={
+        "content-disposition": f'attachment; filename="onboarding-{step_id}.ics"', "cache-control": "no-store"})
 
 
 @get("/onboarding/files/{file_id:int}", name="onboarding:file", include_in_schema=False, guards=[requires_login])

@@ -482,6 +482,16 @@ async def files_of(person_id: int, flow_id: int) -> dict[int, list[dict[str, Any
     return found
 
 
+async def meeting_of(person_id: int, step_id: int) -> dict[str, Any] | None:
+    """A meeting step of a flow the person may see, with whom it is about and whom to meet (else ``None``)."""
+    return await FlowStep.select(
+        FlowStep.id, FlowStep.title, FlowStep.body, FlowStep.due_date, FlowStep.flow,
+        FlowStep.flow.person.name.as_alias("person_name"),  # type: ignore[union-attr]
+        FlowStep.meet_with.name.as_alias("meet_with_name"), FlowStep.meet_with.email.as_alias("meet_with_email"),
+    ).where((FlowStep.id == step_id) & (FlowStep.kind == "meeting") & await visible(person_id, FlowStep.flow)
+            ).first().run()
+
+
 async def step_file(person_id: int, file_id: int) -> UploadInfo | None:
     """A handed-in file, if the person may open it (else ``None``: a 404)."""
     readable = FlowStep.select(FlowStep.id).where(await _file_readers(person_id))
