@@ -165,7 +165,7 @@ async def test_a_post_with_images_and_files(site: Site) -> None:
     assert f'src="{band}"' in feed_page and f'href="{programme}"' in feed_page
 
     image = await site.get("bob", band)
-    assert image.status_code == 200 and image.content == samples.jpeg()
+    assert image.status_code == 200 and image.content == samples.stored(samples.jpeg(), "image/jpeg")
     assert image.headers["content-type"] == "image/jpeg"
     assert image.headers["content-disposition"] == "inline; filename=\"band.jpg\"; filename*=UTF-8''band.jpg"
     assert image.headers["x-content-type-options"] == "nosniff"
@@ -508,7 +508,7 @@ async def test_the_api_lists_a_post_s_files(site: Site) -> None:
     assert answer.json()["attachments"] == [
         {"id": photo, "kind": "image", "url": attachments.url_of(post_id, photo),
          "download_url": f"/api/v1/posts/{post_id}/attachments/{photo}", "filename": "photo.png",
-         "content_type": "image/png", "size": len(samples.png())},
+         "content_type": "image/png", "size": len(samples.stored(samples.png(), "image/png"))},
         {"id": minutes, "kind": "file", "url": attachments.url_of(post_id, minutes),
          "download_url": f"/api/v1/posts/{post_id}/attachments/{minutes}", "filename": "minutes.pdf",
          "content_type": "application/pdf", "size": len(samples.pdf())},

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import hashlib
 import os
 import tempfile
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -86,9 +88,10 @@ async def test_the_type_comes_from_the_bytes(site: Any, name: str, data: bytes, 
     karen = await person(site)
     # The browser's word is ignored: every file claims to be a GIF.
     info = await uploads.store_upload(site, upload_file(name, data, "image/gif"), uploader_id=karen)
-    assert (info.content_type, info.filename, info.size) == (expected, name, len(data))
+    kept = samples.stored(data, expected)  # a PNG, JPEG or WebP is written anew, without its metadata
+    assert (info.content_type, info.filename, info.size) == (expected, name, len(kept))
     assert info.is_image == expected.startswith("image/")
-    assert uploads.file_path(site, info.sha256).read_bytes() == data
+    assert uploads.file_path(site, info.sha256).read_bytes() == kept
     row = await Upload.select().where(Upload.id == info.id).first().run()
     assert row is not None and (row["content_type"], row["uploaded_by"]) == (expected, karen)
 
@@ -163,15 +166,87 @@ async def test_svg_is_stored_only_where_allowed_and_never_shown_inline(site: Any
         settings_from_dict({"uploads": {"image_types": ["image/png", "image/svg+xml"]}})
 
 
+# --- pictures are written anew -------------------------------------------------------------
+
+
+def phone_photo(size: tuple[int, int] = (40, 30), orientation: int = 6, fmt: str = "JPEG") -> bytes:
+    """A photo as a phone stores it: GPS position, time, device, owner, and "turn me" in its EXIF."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", size, (200, 30, 30))
+    image.paste((30, 30, 200), (0, 0, size[0] // 2, size[1]))  # left half blue: which way is up shows
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # Orientation: 6 = turn 90 degrees clockwise to show
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x013B] = "Karen Holm"  # Artist
+    exif[0x0132] = "2026:11:01 08:15:00"  # DateTime
+    exif[0x8825] = {1: "N", 2: (56.0, 9.0, 30.0), 3: "E", 4: (10.0, 12.0, 5.0)}  # GPSInfo: where she lives
+    out = io.BytesIO()
+    image.save(out, format=fmt, exif=exif, **({"quality": 95} if fmt == "JPEG" else {}))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP", "PNG"])
+async def test_a_photo_keeps_its_pixels_and_loses_where_it_was_taken(site: Any, fmt: str) -> None:
+    import io
+
+    from PIL import Image
+
+    karen = await person(site)
+    data = phone_photo(fmt=fmt)
+    with Image.open(io.BytesIO(data)) as original:
+        assert original.getexif().get_ifd(0x8825), "the sample carries a GPS position"
+    name = {"JPEG": "photo.jpg", "WEBP": "photo.webp", "PNG": "photo.png"}[fmt]
+    info = await uploads.store_upload(site, upload_file(name, data), uploader_id=karen)
+    kept = uploads.file_path(site, info.sha256).read_bytes()
+    assert (info.size, info.sha256) == (len(kept), hashlib.sha256(kept).hexdigest())
+    assert b"PhoneMaker" not in kept and b"Karen Holm" not in kept and b"2026:11:01" not in kept
+    with Image.open(io.BytesIO(kept)) as picture:
+        assert not picture.getexif() and "exif" not in picture.info and "xmp" not in picture.info
+        # Turned as the phone said: 40x30 lying becomes 30x40 standing, the blue half now on top.
+        assert picture.size == (30, 40)
+        top, bottom = picture.convert("RGB").getpixel((15, 5)), picture.convert("RGB").getpixel((15, 35))
+        assert top[2] > 150 > top[0] and bottom[0] > 150 > bottom[2]
+
+
+async def test_a_large_picture_is_scaled_down_and_a_broken_one_refused(site: Any) -> None:
+    import io
+
+    from PIL import Image
+
+    karen = await person(site)
+    big = phone_photo(size=(3000, 2000), orientation=1)
+    info = await uploads.store_upload(site, upload_file("big.jpg", big), uploader_id=karen)
+    with Image.open(uploads.file_path(site, info.sha256)) as picture:
+        assert picture.size == (2560, 1707)
+    # Its bytes say JPEG, but what follows the header is not a picture.
+    broken = samples.jpeg()[:30] + b"\x00" * 500
+    with pytest.raises(uploads.UploadError) as refused:
+        await uploads.store_upload(site, upload_file("broken.jpg", broken), uploader_id=karen)
+    assert refused.value.code == "unreadable"
+    # A small file that claims a picture of a billion pixels is refused before it is decoded.
+    header = io.BytesIO()
+    Image.new("L", (1, 1)).save(header, format="PNG")
+    bomb = bytearray(header.getvalue())
+    bomb[16:24] = (50_000).to_bytes(4, "big") + (50_000).to_bytes(4, "big")  # IHDR width and height
+    bomb[29:33] = zlib.crc32(bytes(bomb[12:29])).to_bytes(4, "big")  # and the chunk's checksum
+    with pytest.raises(uploads.UploadError) as refused:
+        await uploads.store_upload(site, upload_file("bomb.png", bytes(bomb)), uploader_id=karen)
+    assert refused.value.code == "too_large"
+    assert await Upload.count().run() == 1
+
+
 # --- size ------------------------------------------------------------------------------------
 
 
 async def test_one_byte_over_the_limit_is_refused_without_reading_on(site: Any) -> None:
     karen = await person(site)
     limit = 1000
-    data = samples.png() + b"\x00" * (limit - len(samples.png()))
+    data = samples.pdf() + b"\x00" * (limit - len(samples.pdf()))
     assert len(data) == limit
-    info = await uploads.store_upload(site, upload_file("exact.png", data), uploader_id=karen, max_bytes=limit)
+    info = await uploads.store_upload(site, upload_file("exact.pdf", data), uploader_id=karen, max_bytes=limit)
     assert info.size == limit
 
     big = tempfile.SpooledTemporaryFile(max_size=10)

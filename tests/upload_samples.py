@@ -120,3 +120,27 @@ SVG = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="1
        b"<script>alert(1)</script><rect width='10' height='10'/></svg>\n")
 TEXT = "Referat fra mødet\nPunkt 1: ørred og ål\n".encode()
 CSV = b"name;phone\nAnna;12345678\nBo;87654321\n"
+
+
+def stored(data: bytes, content_type: str, max_side: int = 2560) -> bytes:
+    """What the uploads service keeps of ``data``: pictures are written anew (without metadata), the rest as is."""
+    import tempfile
+    from pathlib import Path
+
+    from intranet_core.uploads.service import CLEANED_IMAGE_TYPES, _clean_image
+
+    if content_type not in CLEANED_IMAGE_TYPES:
+        return data
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "picture"
+        path.write_bytes(data)
+        _clean_image(path, content_type, max_side)
+        return path.read_bytes()
+
+
+def pixels(data: bytes) -> tuple[str, tuple[int, int], bytes]:
+    """A picture's mode, size and pixels (what a re-encoding of a lossless format keeps)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return image.mode, image.size, image.tobytes()

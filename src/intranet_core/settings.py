@@ -146,8 +146,12 @@ class UploadsSettings(_Section):
     """Types shown inline as pictures; anything else is only ever downloaded."""
     max_files: int = 10
     """Files one form may carry (a post's images and attachments together)."""
+    image_max_side: int = 2560
+    """A picture (JPEG, PNG, WebP) longer than this many pixels on a side is scaled down to it (0: never)."""
 
     def __post_init__(self) -> None:
+        if self.image_max_side < 0:
+            raise ValueError(f"image_max_side: expected 0 or more, got {self.image_max_side}")
         if self.max_bytes < 1:
             raise ValueError(f"max_bytes: expected at least 1, got {self.max_bytes}")
         if self.max_files < 1:

@@ -9,7 +9,9 @@ Storing (:func:`store_upload`) copies the upload in chunks to a temporary
 file under ``[uploads] directory``, stopping one byte past ``max_bytes``,
 hashes it on the way, sniffs its type from the bytes
 (:mod:`intranet_core.uploads.sniff`), checks it against the allowed types
-and its name, then moves it to ``<directory>/<sha256[:2]>/<sha256>``: the
+and its name, writes a JPEG, PNG or WebP picture anew without its metadata
+(a phone's photo says where it was taken), upright and at most
+``[uploads] image_max_side`` pixels on a side, then moves it to ``<directory>/<sha256[:2]>/<sha256>``: the
 same bytes are kept once, however often they are uploaded. Then it writes
 the ``upload`` row, in the caller's transaction if there is one. The work
 on disk can be done first, outside any transaction, with
@@ -95,7 +97,8 @@ class UploadError(Exception):
     """An upload was refused; ``message`` says why, in the reader's language.
 
     ``code`` is one of ``too_large``, ``not_allowed``, ``empty``,
-    ``name_mismatch``; ``filename`` the name as the person gave it.
+    ``name_mismatch``, ``unreadable`` (a picture that cannot be decoded);
+    ``filename`` the name as the person gave it.
     """
 
     def __init__(self, code: str, message: str, filename: str = "") -> None:
@@ -209,6 +212,62 @@ def _copy(source: IO[bytes], root: Path, limit: int) -> tuple[Path, str, int]:
     return path, digest.hexdigest(), size
 
 
+# Pictures that are written anew without their metadata. GIF and BMP carry none worth the name.
+CLEANED_IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+MAX_IMAGE_PIXELS = 60_000_000
+"""A picture with more pixels is refused before it is decoded (a small file can unpack to gigabytes)."""
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _clean_image(path: Path, content_type: str, max_side: int) -> tuple[str, int]:
+    """Write the picture anew in place: upright, at most ``max_side`` on a side, without metadata.
+
+    A phone's photo carries EXIF: where it was taken (GPS), when, on what
+    device, sometimes its owner's name; PNG and WebP carry text chunks and
+    XMP. None of it is kept, only the pixels (and the colour profile).
+    Pillow does the decoding; returns the new file's sha256 and size.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise _TooLarge()
+            animated = getattr(image, "is_animated", False)
+            icc = image.info.get("icc_profile")
+            options: dict[str, Any] = {"icc_profile": icc} if icc else {}
+            frames: Image.Image = image
+            if animated:
+                # Every frame, as it was: only the metadata is left out.
+                options.update(save_all=True, duration=image.info.get("duration"), loop=image.info.get("loop", 0))
+            else:
+                frames = ImageOps.exif_transpose(image)
+                if max_side and max(frames.size) > max_side:
+                    frames.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+            fmt = CLEANED_IMAGE_TYPES[content_type]
+            if fmt == "JPEG":
+                options.update(quality=90, optimize=True)
+                if frames.mode not in ("RGB", "L", "CMYK"):
+                    frames = frames.convert("RGB")
+            elif fmt == "WEBP" and not animated:
+                options.update(quality=90)
+            cleaned = path.with_name(path.name + ".clean")
+            frames.save(cleaned, format=fmt, **options)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        if isinstance(exc, Image.DecompressionBombError):
+            raise _TooLarge() from None
+        raise _Unreadable() from None
+    os.replace(cleaned, path)
+    digest = hashlib.sha256()
+    with path.open("rb") as written:
+        for chunk in iter(lambda: written.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest(), path.stat().st_size
+
+
 def _place(temporary: Path, final: Path) -> None:
     """Move the new file into place, or keep the copy already there (same bytes)."""
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -257,6 +316,16 @@ async def prepare_upload(
             raise UploadError("name_mismatch", _(
                 "%(name)s: the file's name does not match what it contains (%(type)s)."
             ) % {"name": name, "type": type_label(content_type)}, given)
+        if content_type in CLEANED_IMAGE_TYPES:
+            try:
+                sha256, size = await asyncio.to_thread(_clean_image, temporary, content_type,
+                                                       settings.image_max_side)
+            except _TooLarge:
+                raise UploadError("too_large", _("%(name)s: the picture has too many pixels.") % {
+                    "name": name}, given) from None
+            except _Unreadable:
+                raise UploadError("unreadable", _("%(name)s: the picture cannot be read.") % {
+                    "name": name}, given) from None
         await asyncio.to_thread(_place, temporary, file_path(intranet, sha256))
     except BaseException:
         temporary.unlink(missing_ok=True)
