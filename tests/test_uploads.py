@@ -221,6 +221,10 @@ async def test_a_large_picture_is_scaled_down_and_a_broken_one_refused(site: Any
     info = await uploads.store_upload(site, upload_file("big.jpg", big), uploader_id=karen)
     with Image.open(uploads.file_path(site, info.sha256)) as picture:
         assert picture.size == (2560, 1707)
+    # A feature that needs fewer pixels (a profile photo) asks for them.
+    info = await uploads.store_upload(site, upload_file("face.jpg", big), uploader_id=karen, image_max_side=800)
+    with Image.open(uploads.file_path(site, info.sha256)) as picture:
+        assert picture.size == (800, 533)
     # Its bytes say JPEG, but what follows the header is not a picture.
     broken = samples.jpeg()[:30] + b"\x00" * 500
     with pytest.raises(uploads.UploadError) as refused:
@@ -235,7 +239,7 @@ async def test_a_large_picture_is_scaled_down_and_a_broken_one_refused(site: Any
     with pytest.raises(uploads.UploadError) as refused:
         await uploads.store_upload(site, upload_file("bomb.png", bytes(bomb)), uploader_id=karen)
     assert refused.value.code == "too_large"
-    assert await Upload.count().run() == 1
+    assert await Upload.count().run() == 2
 
 
 # --- size ------------------------------------------------------------------------------------

@@ -287,9 +287,12 @@ def files_in_form(form: Any, field: str) -> list[UploadFile]:
 
 async def prepare_upload(
     intranet: Any, file: UploadFile, *, allowed_types: Collection[str] | None = None,
-    max_bytes: int | None = None,
+    max_bytes: int | None = None, image_max_side: int | None = None,
 ) -> PreparedUpload:
     """Check an uploaded file and put its bytes in place; no row yet (see :func:`save_upload`).
+
+    ``image_max_side`` (default ``[uploads] image_max_side``): the longest
+    side a picture is scaled down to (a profile photo needs far fewer pixels).
 
     :raises UploadError: too large, empty, a type not allowed, or a name that says another type.
     """
@@ -318,8 +321,9 @@ async def prepare_upload(
             ) % {"name": name, "type": type_label(content_type)}, given)
         if content_type in CLEANED_IMAGE_TYPES:
             try:
-                sha256, size = await asyncio.to_thread(_clean_image, temporary, content_type,
-                                                       settings.image_max_side)
+                sha256, size = await asyncio.to_thread(
+                    _clean_image, temporary, content_type,
+                    settings.image_max_side if image_max_side is None else image_max_side)
             except _TooLarge:
                 raise UploadError("too_large", _("%(name)s: the picture has too many pixels.") % {
                     "name": name}, given) from None
@@ -346,7 +350,7 @@ async def save_upload(prepared: PreparedUpload, *, uploader_id: int | None) -> U
 
 async def store_upload(
     intranet: Any, file: UploadFile, *, uploader_id: int, allowed_types: Collection[str] | None = None,
-    max_bytes: int | None = None,
+    max_bytes: int | None = None, image_max_side: int | None = None,
 ) -> UploadInfo:
     """Check an uploaded file, keep its bytes, and write its row.
 
@@ -355,7 +359,8 @@ async def store_upload(
 
     :raises UploadError: too large, empty, a type not allowed, or a name that says another type.
     """
-    prepared = await prepare_upload(intranet, file, allowed_types=allowed_types, max_bytes=max_bytes)
+    prepared = await prepare_upload(intranet, file, allowed_types=allowed_types, max_bytes=max_bytes,
+                                    image_max_side=image_max_side)
     return await save_upload(prepared, uploader_id=uploader_id)
 
 

@@ -130,6 +130,8 @@ async def save_profile(
 
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_MAX_SIDE = 800
+"""A photo is scaled down to this many pixels on its longest side: a profile shows it at 200 at most."""
 
 
 def photo_url(person_id: int, upload_id: int) -> str:
@@ -179,7 +181,7 @@ async def set_photo(intranet: Any, person_id: int, file: Any, *, actor_id: int, 
     # The file and its row first: a form refused halfway leaves a row nobody refers to,
     # which the uploads' purge removes.
     info = await store_upload(intranet, file, uploader_id=actor_id, allowed_types=PHOTO_TYPES,
-                              max_bytes=PHOTO_MAX_BYTES)
+                              max_bytes=PHOTO_MAX_BYTES, image_max_side=PHOTO_MAX_SIDE)
     await _replace_photo(intranet, person_id, info.id, actor_id=actor_id, ip=ip)
 
 
