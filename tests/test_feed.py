@@ -264,7 +264,7 @@ async def test_a_deleted_post_is_gone_everywhere(site: Site, calls: Calls) -> No
         assert (await site.post(key, f"/posts/{post_id}/comments", {"body": "hi"})).status_code == 404
         assert (await site.post(key, f"/posts/{post_id}/reactions", {"kind": "like"})).status_code == 404
     assert (await site.post("bob", f"/posts/{post_id}/delete")).status_code == 404
-    assert await audit_actions(post_id) == ["feed.post_delete"]
+    assert await audit_actions(post_id) == ["feed.post_create", "feed.post_delete"]
 
 
 async def test_only_an_administrator_lists_and_restores_deleted_posts(site: Site, calls: Calls) -> None:
@@ -282,7 +282,7 @@ async def test_only_an_administrator_lists_and_restores_deleted_posts(site: Site
     assert post_id in post_ids((await site.get("bob", "/")).text)
     assert (await site.get("bob", f"/posts/{post_id}")).status_code == 200
     assert "Lost" not in (await site.get("adm", "/posts/deleted")).text
-    assert await audit_actions(post_id) == ["feed.post_delete", "feed.post_restore"]
+    assert await audit_actions(post_id) == ["feed.post_create", "feed.post_delete", "feed.post_restore"]
     assert calls.indexed[-1]["ref_id"] == post_id
     # Restoring what is not deleted: nothing to restore.
     assert (await site.post("adm", f"/posts/{post_id}/restore")).status_code == 404

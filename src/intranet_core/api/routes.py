@@ -47,7 +47,7 @@ from intranet_core.api.schemas import (
     Reactions,
     Unread,
 )
-from intranet_core.audit.service import client_ip, record
+from intranet_core.audit.service import client_ip
 from intranet_core.auth.guards import requires_login
 from intranet_core.feed import attachments, conversation, service
 from intranet_core.notifications import service as notifications
@@ -261,9 +261,8 @@ async def create_post(request: Request[Any, Any, Any], data: NewPostBody) -> Api
         pinned_until=datetime.datetime.combine(data.pinned_until, END_OF_DAY) if data.pinned_until else None,
         published_at=published_at,
         expires_at=datetime.datetime.combine(data.expires_at, END_OF_DAY) if data.expires_at else None,
+        ip=client_ip(request), via="api",
     )
-    await record("feed.post_create", actor_id=request.user.id, target_type="post", target_id=post_id,
-                 details={"audience": audience, "important": data.important, "via": "api"}, ip=client_ip(request))
     [created] = await _posts(request, [await _readable(request, post_id)])
     return created
 

@@ -17,7 +17,7 @@ from litestar.exceptions import ClientException, NotFoundException, PermissionDe
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
-from intranet_core.audit.service import client_ip, record
+from intranet_core.audit.service import client_ip
 from intranet_core.auth.guards import requires_login, requires_permission
 from intranet_core.contributions import AudienceChoice, by_order
 from intranet_core.feed import attachments, cards, conversation, files, mentions, service
@@ -247,11 +247,8 @@ async def create(request: Request[Any, Any, Any]) -> Template | Redirect:
         published_at=parsed.publish_at.replace(tzinfo=parsed.publish_at.tzinfo or datetime.UTC)
         if parsed.publish_at else None,
         expires_at=datetime.datetime.combine(parsed.expires_at, end_of_day) if parsed.expires_at else None,
-        attachments=new_files,
+        attachments=new_files, ip=client_ip(request),
     )
-    await record("feed.post_create", actor_id=request.user.id, target_type="post", target_id=post_id,
-                 details={"audience": parsed.audience, "important": parsed.important,
-                          "files": len(new_files)}, ip=client_ip(request))
     return Redirect(f"/posts/{post_id}", status_code=303)
 
 

@@ -335,9 +335,12 @@ async def create_post(
     intranet: Any, *, author_id: int, title: str, body: str, audience: list[str], important: bool = False,
     pinned_until: datetime.datetime | None = None, published_at: datetime.datetime | None = None,
     expires_at: datetime.datetime | None = None, announce: bool = True,
-    attachments: Sequence[NewAttachment] = (),
+    attachments: Sequence[NewAttachment] = (), ip: str = "", via: str = "",
 ) -> int:
     """Store a post; publish it now, or at ``published_at``.
+
+    Audited (``feed.post_create``, by the author, from ``ip``; ``via``: ``api``
+    or a plugin's name) in the post's own transaction.
 
     ``attachments`` (checked and on disk, see
     :func:`intranet_core.uploads.service.prepare_upload`) are written with
@@ -377,6 +380,12 @@ async def create_post(
             }).where(Post.id == post_id).run()
         if live:
             await _index([post_id])
+        details: dict[str, Any] = {"audience": list(dict.fromkeys(audience)), "important": important,
+                                   "files": len(made)}
+        if via:
+            details["via"] = via
+        await record("feed.post_create", actor_id=author_id, target_type="post", target_id=post_id,
+                     details=details, ip=ip)
     if live and announce:
         await went_live(intranet, post_id)
     return post_id

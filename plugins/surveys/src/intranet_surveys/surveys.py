@@ -396,7 +396,7 @@ async def _announce(intranet: Any, survey: dict[str, Any], round_row: dict[str, 
                 text(), "[" + _("Answer the survey") + f"]({url})",
             ]))
             post_id = await feed.create_post(intranet, author_id=int(survey["created_by"]), title=survey["title"],
-                                             body=body, audience=keys)
+                                             body=body, audience=keys, via="surveys")
             await Round.update({Round.post_id: post_id}).where(Round.id == round_row["id"]).run()
         except Exception as exc:  # the round is open; a failed post must not undo that
             log.error("survey %s: the announcement could not be posted (%s)", survey_id, type(exc).__name__)

@@ -14,7 +14,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from intranet_core.audit.service import client_ip, record
+from intranet_core.audit.service import client_ip
 from intranet_core.auth.guards import requires_login
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
@@ -259,9 +259,8 @@ async def publish(request: Request[Any, Any, Any], group_id: FromPath[int]) -> T
         return await _group_page(request, access, errors=[web.message(p) for p in problems], values=values,
                                  status_code=400)
     post_id = await create_post(request.app.state.intranet, author_id=request.user.id, title=values["title"],
-                                body=values["body"], audience=[access.key])
-    await record("feed.post_create", actor_id=request.user.id, target_type="post", target_id=post_id,
-                 details={"audience": [access.key], "important": False}, ip=client_ip(request))
+                                body=values["body"], audience=[access.key], ip=client_ip(request),
+                                via="workgroups")
     return Redirect(f"/groups/{group_id}#post-{post_id}", status_code=303)
 
 
