@@ -501,3 +501,44 @@ async def test_a_meeting_goes_into_a_calendar(intranet_app: Litestar) -> None:
         southboss = await org.client("southboss")
         assert (await southboss.get(f"/onboarding/steps/{meeting}/calendar.ics")).status_code == 404
         assert (await anna.get(f"/onboarding/steps/{reading}/calendar.ics")).status_code == 404
+
+
+async def test_hr_cancels_a_flow_and_deactivation_ends_onboarding_not_offboarding(intranet_app: Litestar) -> None:
+    from intranet_core.people.service import set_active
+
+    async with organisation(intranet_app) as org:
+        await template(org)
+        await template(org, kind="offboarding", name="Leaving")
+        start = today(org) + datetime.timedelta(days=1)
+        await org.person("anna", unit="north", start=start)
+        flow_id = (await Flow.select(Flow.id).where(Flow.person == org.people["anna"]).first().run() or {})["id"]
+        steps = {s["title"]: s["id"] for s in await service.steps_of(flow_id)}
+        # The manager may not cancel; HR may, once.
+        boss = await org.client("boss")
+        assert "Cancel this flow" not in (await boss.get(f"/onboarding/flows/{flow_id}", headers=HTML)).text
+        assert (await form_post(boss, f"/onboarding/flows/{flow_id}/cancel", {})).status_code == 403
+        hr = await org.client("hr")
+        page = (await hr.get(f"/onboarding/flows/{flow_id}", headers=HTML)).text
+        assert "Cancel this flow" in page
+        assert (await form_post(hr, f"/onboarding/flows/{flow_id}/cancel", {})).status_code == 303
+        assert (await Flow.select(Flow.status).where(Flow.id == flow_id).first().run() or {})["status"] == "cancelled"
+        assert await AuditEntry.exists().where(AuditEntry.action == "onboarding.flow_cancel").run()
+        # Nobody is reminded of it, nothing more is ticked, it leaves the running list and the tasks.
+        assert await service.send_reminders(org.intranet, today(org) + datetime.timedelta(days=10)) == 0
+        assert (await form_post(boss, f"/onboarding/steps/{steps['Prepare the desk']}", {"done": "1"})
+                ).status_code == 404
+        assert await service.my_open_steps(org.people["boss"]) == []
+        assert ">Anna<" not in (await hr.get("/onboarding/hr", headers=HTML)).text
+        assert ">Anna<" in (await hr.get("/onboarding/hr?status=cancelled", headers=HTML)).text
+        assert "This flow was cancelled" in (await hr.get(f"/onboarding/flows/{flow_id}", headers=HTML)).text
+        assert (await form_post(hr, f"/onboarding/flows/{flow_id}/cancel", {})).status_code == 403  # not running
+        # Someone deactivated before starting: their onboarding ends by itself; a leaver's offboarding goes on.
+        await org.person("bo", unit="north", start=start)
+        erik = await org.person("erik", unit="north")
+        await update_person(org.intranet, erik, fields={"leaving_date": today(org) + datetime.timedelta(days=3)},
+                            actor_id=None)
+        for key in ("bo", "erik"):
+            await set_active(org.intranet, org.people[key], False, actor_id=org.people["hr"])
+        statuses = {(r["person"], r["kind"]): r["status"] for r in await Flow.select(
+            Flow.person, Flow.kind, Flow.status).where(Flow.person.is_in([org.people["bo"], erik])).run()}
+        assert statuses == {(org.people["bo"], "onboarding"): "cancelled", (erik, "offboarding"): "running"}

@@ -40,7 +40,7 @@ def register_routes(app: Intranet) -> list[ControllerRouterHandler]:
     from intranet_onboarding import routes, template_pages
 
     return [routes.index, routes.flow_page, routes.answer_page, routes.answer_submit, routes.buddy,
-            routes.step_file, routes.remove_file, routes.meeting_calendar, routes.hr_page, routes.hr_csv,
+            routes.step_file, routes.remove_file, routes.meeting_calendar, routes.cancel, routes.hr_page, routes.hr_csv,
             routes.start_page, routes.start_submit, template_pages.templates_page, template_pages.new_page,
             template_pages.edit_page, template_pages.create, template_pages.save,
             with_upload_limit(app, [routes.tick])]
@@ -136,6 +136,13 @@ async def person_updated(app: Intranet, person: PersonInfo, changes: dict[str, A
     from intranet_onboarding import service
 
     await service.start_from_person_event(app, person, list(changes))
+
+
+@hookimpl
+async def person_deactivated(app: Intranet, person: PersonInfo) -> None:
+    from intranet_onboarding import service
+
+    await service.cancel_onboarding_of(app, person.id)
 
 
 @hookimpl

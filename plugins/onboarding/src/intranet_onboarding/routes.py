@@ -62,7 +62,8 @@ async def _flow_page(request: Request[Any, Any, Any], flow: dict[str, Any], *, c
     user = _user(request)
     today = service.local_today(intranet)
     steps = await service.steps_of(flow["id"])
-    may_tick = await service.step_ids_done_by(user.id, flow["id"])
+    # A cancelled flow is kept as it was.
+    may_tick = await service.step_ids_done_by(user.id, flow["id"]) if flow["status"] != "cancelled" else set()
     _decorate(steps, today, may_tick)
     files = await service.files_of(user.id, flow["id"])
     for step in steps:
@@ -305,6 +306,19 @@ async def buddy(request: Request[Any, Any, Any], flow_id: FromPath[int]) -> Redi
     if not ok and await service.flow_of(_user(request).id, flow_id) is None:
         raise NotFoundException()
     return Redirect(f"/onboarding/flows/{flow_id}" + ("" if ok else "?buddy=unknown"), status_code=HTTP_303_SEE_OTHER)
+
+
+@post("/onboarding/flows/{flow_id:int}/cancel", name="onboarding:cancel", include_in_schema=False,
+      guards=[requires_login], status_code=HTTP_303_SEE_OTHER)
+async def cancel(request: Request[Any, Any, Any], flow_id: FromPath[int]) -> Redirect:
+    """HR ends a running flow (the new hire does not come after all): no more reminders for it."""
+    user = _user(request)
+    flow = await service.flow_of(user.id, flow_id)
+    if flow is None:
+        raise NotFoundException()
+    if not await service.cancel_flow(request.app.state.intranet, user.id, flow_id, ip=client_ip(request)):
+        raise PermissionDeniedException()
+    return Redirect(f"/onboarding/flows/{flow_id}", status_code=HTTP_303_SEE_OTHER)
 
 
 # --- HR ---------------------------------------------------------------------------------

@@ -432,7 +432,8 @@ async def mark_step(app: Any, person_id: int, step_id: int, *, done: bool, docum
         row = await FlowStep.select(
             FlowStep.id, FlowStep.flow, FlowStep.assignee, FlowStep.done_at, FlowStep.flow.person.as_alias("person"),
             FlowStep.flow.manager.as_alias("manager"), FlowStep.flow.buddy.as_alias("buddy"),
-        ).where((FlowStep.id == step_id) & await doer(person_id)).first().run()
+        ).where((FlowStep.id == step_id) & (FlowStep.flow.status != "cancelled") & await doer(person_id)
+                ).first().run()
         if row is None:
             return False
         # Locked on its own: PostgreSQL cannot lock the outer-joined rows of the check above.
@@ -523,6 +524,37 @@ async def remove_file(app: Any, person_id: int, file_id: int, *, ip: str = "") -
     return int(row["step"])
 
 
+async def cancel_flow(app: Any, actor_id: int | None, flow_id: int, *, ip: str = "") -> bool:
+    """End a running flow without finishing it (a new hire who does not come after all).
+
+    HR who follow the flow may (``actor_id=None``: the site itself, when the
+    person is deactivated). Its steps stay as they were, for the record; no
+    reminder goes out for it any more. ``False``: not running, or not theirs.
+    """
+    async with app.db.transaction(write=True):
+        who: Any = Flow.status == "running"
+        if actor_id is not None:
+            scope = await hr_scope(actor_id)
+            if scope is None:
+                return False
+            who = And(who, scope)
+        row = await app.db.for_update(Flow.select(Flow.id, Flow.person).where((Flow.id == flow_id) & who)
+                                      ).first().run()
+        if row is None:
+            return False
+        await Flow.update({Flow.status: "cancelled"}).where(Flow.id == flow_id).run()
+        await record("onboarding.flow_cancel", actor_id=actor_id, target_type="person", target_id=int(row["person"]),
+                     details={"flow": flow_id}, ip=ip)
+    return True
+
+
+async def cancel_onboarding_of(app: Any, person_id: int) -> int:
+    """A deactivated person's running onboarding flows end (offboarding goes on: it has steps after the last day)."""
+    rows = await Flow.select(Flow.id).where(
+        (Flow.person == person_id) & (Flow.kind == "onboarding") & (Flow.status == "running")).run()
+    return sum([await cancel_flow(app, None, int(row["id"])) for row in rows])
+
+
 async def set_buddy(app: Any, actor_id: int, flow_id: int, buddy_id: int | None, *, ip: str = "") -> bool:
     """HR or the manager assign a buddy. ``False``: not theirs to change (or no such active person)."""
     async with app.db.transaction(write=True):
@@ -563,7 +595,7 @@ async def hr_flows(person_id: int, filters: FlowFilter, *, today: datetime.date,
     if scope is None:
         return []
     condition: Any = scope
-    if filters.status in ("running", "done"):
+    if filters.status in ("running", "done", "cancelled"):
         condition = And(condition, Flow.status == filters.status)
     if filters.unit is not None:
         condition = And(condition, await _branch_condition(Flow.unit, [filters.unit]))
