@@ -233,11 +233,13 @@ async def start_flow(
 ) -> int | None:
     """Start a flow from the template's current version; ``None`` if one of that kind is running for the person.
 
-    One write transaction: the check and the flow with all its steps.
+    One write transaction: the check, the person's unit and manager as they
+    are now (serialised with :func:`follow_memberships`), and the flow with
+    all its steps.
     """
-    manager = await manager_of(person.id)
-    unit = await primary_unit(person.id)
     async with app.db.transaction(write=True):
+        manager = await manager_of(person.id)
+        unit = await primary_unit(person.id)
         template = await app.db.for_update(FlowTemplate.select(
             FlowTemplate.kind, FlowTemplate.current_version).where(FlowTemplate.id == template_id)).first().run()
         if template is None:
