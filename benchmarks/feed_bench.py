@@ -11,6 +11,13 @@ the district and the team) and measures with wrk, in rounds, interleaved:
 
 * ``bare``: a bare Litestar JSON handler under uvicorn (one worker, started
   by this script once for the whole run: the reference);
+* ``floor``: what this stack costs before any query or template: the feed
+  page's own HTML (fetched once, signed in), served by a Litestar handler
+  behind Litestar's server-side sessions (an in-memory store) and its CSRF
+  middleware, to a signed-in client (one worker, started for each run). No
+  page that needs a session can be cheaper than this on Litestar; the
+  ``feed`` page adds to it the database, the application's own middleware
+  (authentication, usage, security headers) and the templates;
 * ``feed``: the signed-in feed page ``/`` (20 posts, pinned posts, comment
   and reaction counts, widgets);
 * ``deep``: a feed page far down, ``/?before=<cursor>`` with a cursor half
@@ -84,7 +91,7 @@ INTRANET = Path(sys.executable).parent / "intranet"
 HOST = "127.0.0.1"
 SEARCH_QUERY = "overenskomst"
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:55432/postgres"
-TARGETS = ("bare", "feed", "deep", "search")
+TARGETS = ("bare", "floor", "feed", "deep", "search")
 
 WRK_SCRIPT = """
 local threads = {}
@@ -290,6 +297,34 @@ def serve_bare(port: int) -> None:
 
     uvicorn.run(Litestar(route_handlers=[hello], logging_config=None), host=HOST, port=port, server_header=False,
                 log_level="info")
+
+
+def serve_floor(port: int, page_file: Path) -> None:
+    """The ``floor`` target: a rendered page behind Litestar's sessions and CSRF, nothing else."""
+    import uvicorn
+    from litestar import Litestar, MediaType, Request, get
+    from litestar.config.csrf import CSRFConfig
+    from litestar.exceptions import NotAuthorizedException
+    from litestar.middleware.session.server_side import ServerSideSessionConfig
+    from litestar.stores.memory import MemoryStore
+
+    page = page_file.read_text()
+
+    @get("/signin", sync_to_thread=False)
+    def signin(request: Request[Any, Any, Any]) -> str:
+        request.set_session({"person": 1})
+        return "signed in"
+
+    @get("/", sync_to_thread=False, media_type=MediaType.HTML)
+    def feed(request: Request[Any, Any, Any]) -> str:
+        if request.session.get("person") != 1:
+            raise NotAuthorizedException()
+        return page
+
+    app = Litestar(route_handlers=[signin, feed], logging_config=None,
+                   middleware=[ServerSideSessionConfig(max_age=3600).middleware],
+                   stores={"sessions": MemoryStore()}, csrf_config=CSRFConfig(secret="floor-" + "x" * 26))
+    uvicorn.run(app, host=HOST, port=port, server_header=False, log_level="info")
 
 
 # --- load ----------------------------------------------------------------------------------
@@ -589,6 +624,33 @@ def check_pages(urls: dict[str, str], headers: dict[str, str]) -> str:
     return "; ".join(seen)
 
 
+@dataclass
+class Floor:
+    url: str
+    pid: int
+
+
+def _start_floor(feed_url: str, headers: dict[str, str], work: Path, spec: RunSpec, env: dict[str, str],
+                 stack: contextlib.ExitStack) -> tuple[Floor, dict[str, str]]:
+    """Start the ``floor`` server with this run's feed page; its URL and a signed-in client's headers."""
+    import httpx
+
+    page_file = work / f"{spec.key}.page.html"
+    page_file.write_text(httpx.get(feed_url, headers=headers, timeout=60).text)
+    port = free_port()
+    log = work / f"{spec.key}.floor.log"
+    process = stack.enter_context(started([sys.executable, __file__, "--serve-floor", str(port), str(page_file)],
+                                          work, log, env))
+    url = f"http://{HOST}:{port}/"
+    wait_for(url + "signin", process, log)
+    with httpx.Client(base_url=url, timeout=30) as http:
+        http.get("/signin")
+        cookies = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+        if http.get("/", headers={"Cookie": cookies}).status_code != 200:
+            raise RuntimeError("the floor page did not answer 200 when signed in")
+    return Floor(url, process.pid), {"Cookie": cookies, "Accept": "text/html"}
+
+
 def one_run(spec: RunSpec, args: argparse.Namespace, work: Path, env: dict[str, str], bare_url: str,
             bare_pid: int, load: Callable[..., Measure]) -> Result:
     result = Result(spec)
@@ -598,7 +660,7 @@ def one_run(spec: RunSpec, args: argparse.Namespace, work: Path, env: dict[str, 
     port = free_port()
     log = work / f"{spec.key}.log"
     command = [str(INTRANET), "run", "--host", HOST, "--port", str(port), "--workers", "1"]
-    with started(command, site, log, env) as process:
+    with started(command, site, log, env) as process, contextlib.ExitStack() as stack:
         base = f"http://{HOST}:{port}"
         wait_for(base + "/healthz", process, log)
         headers = sign_in(base)
@@ -607,6 +669,9 @@ def one_run(spec: RunSpec, args: argparse.Namespace, work: Path, env: dict[str, 
         urls = {"bare": bare_url, "feed": base + "/", "deep": f"{base}/?before={deep}",
                 "search": f"{base}/search?q={SEARCH_QUERY}"}
         print(f"  {check_pages(urls, headers)}", flush=True)
+        floor, floor_headers = _start_floor(urls["feed"], headers, work, spec, env, stack)
+        urls["floor"] = floor.url
+        pids = {"bare": [bare_pid], "floor": [floor.pid]}
         before = load_average()
         for target in ("feed", "deep", "search"):  # warm-up: caches, connection pool, the planner's statistics
             load(urls[target], seconds=2, connections=args.connections, headers=headers)
@@ -615,10 +680,11 @@ def one_run(spec: RunSpec, args: argparse.Namespace, work: Path, env: dict[str, 
         for round_index in range(args.rounds):
             for connections, into in ((args.connections, result.throughput), (1, result.latency)):
                 for target in TARGETS:
-                    app_pids = [bare_pid] if target == "bare" else [process.pid]
-                    measure = measured(load, urls[target], app_pids, db_pids if target != "bare" else [],
+                    own = target in pids  # the references: their own process, no database
+                    measure = measured(load, urls[target], pids.get(target, [process.pid]), [] if own else db_pids,
                                        seconds=args.seconds if connections > 1 else args.latency_seconds,
-                                       connections=connections, headers=headers if target != "bare" else {})
+                                       connections=connections,
+                                       headers={"bare": {}, "floor": floor_headers}.get(target, headers))
                     into.setdefault(target, []).append(measure)
             print(f"  round {round_index + 1}: " + ", ".join(
                 f"{t} {result.throughput[t][-1].rps:,.0f} rps" for t in TARGETS), flush=True)
@@ -626,7 +692,7 @@ def one_run(spec: RunSpec, args: argparse.Namespace, work: Path, env: dict[str, 
         if process.poll() is not None:
             result.error = f"the server exited {process.returncode}"
     if args.breakdown:
-        result.breakdown = breakdown(site, urls, args.breakdown, env)
+        result.breakdown = breakdown(site, {t: u for t, u in urls.items() if t != "floor"}, args.breakdown, env)
     for measures in (*result.throughput.values(), *result.latency.values()):
         bad = sum(m.not_200 + m.errors for m in measures)
         if bad:
@@ -688,6 +754,15 @@ def report(result: Result, connections: int) -> list[str]:
             )
             for ms, times, sql in figures["slowest"]:
                 lines.append(f"      {ms:6.2f} ms {times:4.1f}x {sql}")
+        floor = result.throughput.get("floor", [])
+        if floor and bare and "feed" in result.breakdown:
+            floor_cpu = median([m.app_cpu_ms for m in floor])
+            render = result.breakdown["feed"]["render_ms"]
+            lines.append(
+                f"  ceiling: the floor's CPU per request ({floor_cpu:.3f} ms) plus only the feed's templates "
+                f"({render:.2f} ms in-process), with no query and no other code: CPU ratio at most "
+                f"{median([m.app_cpu_ms for m in bare]) / (floor_cpu + render):.3f}"
+            )
     if result.error:
         lines.append(f"  FAILED: {result.error}")
     return lines
@@ -696,6 +771,9 @@ def report(result: Result, connections: int) -> list[str]:
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--serve-bare":
         serve_bare(int(sys.argv[2]))
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve-floor":
+        serve_floor(int(sys.argv[2]), Path(sys.argv[3]))
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "--breakdown-of":
         site, count, *paths = sys.argv[2:]

@@ -16,7 +16,7 @@ from intranet_core.feed import service as feed
 from intranet_core.feed.demo import BREACH_NOTICE, DAYS
 from intranet_core.feed.tables import Acknowledgement, Post, PostAudience, PostComment, PostReaction
 from intranet_core.people import demo as people_demo
-from intranet_core.people.service import find_by_email
+from intranet_core.people.service import person_id_by_email
 from intranet_core.search.service import search_documents
 from intranet_core.testing import client_for, csrf_token_of
 
@@ -55,9 +55,9 @@ async def test_a_month_of_news_that_everyone_can_read(intranet_app: Litestar) ->
     assert 0 < reach["acknowledged"] < reach["audience"] and reach["seen"] >= reach["acknowledged"]
 
     # The demo accounts have seen nothing: the notice waits for their acknowledgement.
-    member = await find_by_email(people_demo.MEMBER_EMAIL)
+    member = await person_id_by_email(people_demo.MEMBER_EMAIL)
     assert member is not None
-    assert not await Acknowledgement.exists().where(Acknowledgement.person == member["id"]).run()
+    assert not await Acknowledgement.exists().where(Acknowledgement.person == member).run()
 
     # Search finds the news at once (the index is written with the posts).
     found = await search_documents(kind=feed.SEARCH_KIND, query="databrud", keys=["all"])

@@ -168,17 +168,17 @@ async def sign_in(
     Returns the person (``intranet_core.people.models.PersonInfo``).
     """
     from intranet_core.auth.passwords import hash_password
-    from intranet_core.people.service import create_person, find_by_email, get_person
+    from intranet_core.people.service import create_person, get_person, person_id_by_email
     from intranet_core.permissions.tables import Role, RoleAssignment
 
     intranet = app.state.intranet
-    existing = await find_by_email(email)
+    existing = await person_id_by_email(email)
     if existing is None:
         person = await create_person(
             intranet, actor_id=None, fields={"email": email, "name": name}, password_hash=hash_password(TEST_PASSWORD)
         )
     else:
-        found = await get_person(existing["id"])
+        found = await get_person(existing)
         assert found is not None
         person = found
     for role_name, unit_id in roles:

@@ -17,7 +17,7 @@ from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
 from intranet_core.people.models import PersonInfo
 from intranet_core.people.tables import Membership, Unit
-from intranet_core.permissions.service import ALL, may, may_anywhere, role_permissions, units_where
+from intranet_core.permissions.service import ALL, branch_where, may, may_anywhere, role_permissions, units_where
 from intranet_core.permissions.tables import RoleAssignment
 
 MANAGE = "people.manage"
@@ -107,10 +107,8 @@ async def branch_ids(roots: list[int]) -> set[int]:
     """The units ``roots`` and every unit below them."""
     if not roots:
         return set()
-    rows = await Unit.select(Unit.id, Unit.path).run()
-    # A path lists the ids from the root down: "/1/4/9/" is below 4.
-    markers = tuple(f"/{root}/" for root in roots)
-    return {int(row["id"]) for row in rows if any(m in str(row["path"]) for m in markers)}
+    rows = await Unit.select(Unit.id).where(branch_where(roots)).run()
+    return {int(row["id"]) for row in rows}
 
 
 async def scope_of(actor_id: int, permission: str = MANAGE) -> Scope:

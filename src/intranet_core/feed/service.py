@@ -42,7 +42,7 @@ from intranet_core.markup import plain_text
 from intranet_core.notifications import service as notifications
 from intranet_core.people.models import PersonInfo
 from intranet_core.people.tables import Membership, Person, Unit
-from intranet_core.permissions.service import ancestor_ids, units_where
+from intranet_core.permissions.service import ancestor_ids, branch_units, units_where
 from intranet_core.plugins import gather
 from intranet_core.search import service as search
 from intranet_core.uploads.service import remove_files_if_unused
@@ -107,17 +107,7 @@ async def publish_choices(intranet: Any, user: PersonInfo) -> list[AudienceChoic
     where = await units_where(user.id, "feed.publish")
     if where is None:
         choices.append(AudienceChoice(key="all", label=_("Everyone"), order=0))
-        units = await Unit.select(Unit.id, Unit.name, Unit.path).order_by(Unit.path).run()
-    elif where:
-        paths = await Unit.select(Unit.path).where(Unit.id.is_in(where)).run()
-        condition: Any = None
-        for row in paths:
-            match = Unit.path.like(f"{row['path']}%")
-            condition = match if condition is None else condition | match
-        units = await Unit.select(Unit.id, Unit.name, Unit.path).where(condition).order_by(Unit.path).run()
-    else:
-        units = []
-    choices += [AudienceChoice(key=f"unit:{u['id']}", label=u["name"], order=10) for u in units]
+    choices += [AudienceChoice(key=f"unit:{u['id']}", label=u["name"], order=10) for u in await branch_units(where)]
     choices += await gather(intranet.hook.publishable_audiences(app=intranet, user=user))
     return by_order(choices)
 

@@ -38,7 +38,17 @@ async def get_person(person_id: int) -> PersonInfo | None:
 
 
 async def find_by_email(email: str) -> dict[str, Any] | None:
+    """The whole ``person`` row, password hash included: for signing in and resetting a password.
+
+    Everything else asks :func:`person_id_by_email`.
+    """
     return await Person.select().where(Person.email == normalise_email(email)).first().run()
+
+
+async def person_id_by_email(email: str) -> int | None:
+    """The id of the person with this address (active or not), or ``None``."""
+    row = await Person.select(Person.id).where(Person.email == normalise_email(email)).first().run()
+    return None if row is None else int(row["id"])
 
 
 async def create_person(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from piccolo.columns.combination import Or, WhereRaw
 
 from intranet_core import request_memo
 from intranet_core.contributions import Permission
@@ -115,6 +118,36 @@ async def units_where(person_id: int, permission: str) -> list[int] | None:
     if any(row["unit"] is None for row in rows):
         return None
     return sorted({int(row["unit"]) for row in rows})
+
+
+def branch_where(unit_ids: Sequence[int]) -> Any:
+    """A condition on ``Unit``: the unit is one of ``unit_ids`` or below one of them.
+
+    One condition for any number of units, answered by the database: a
+    unit's path lists the ids from the root down (``"/1/4/9/"`` is below 4).
+    """
+    if not unit_ids:
+        return WhereRaw("1 = 0")
+    condition: Any = None
+    for unit_id in sorted({int(u) for u in unit_ids}):
+        clause = Unit.path.like(f"%/{unit_id}/%")
+        condition = clause if condition is None else Or(condition, clause)
+    return condition
+
+
+async def branch_units(unit_ids: Sequence[int] | None) -> list[dict[str, Any]]:
+    """The units ``unit_ids`` and every unit below them (``id``, ``name``, ``path``), in the order of their paths.
+
+    ``None`` means every unit, as :func:`units_where` answers for a
+    permission held everywhere: ``branch_units(await units_where(person, permission))``
+    is where the person may use it.
+    """
+    query = Unit.select(Unit.id, Unit.name, Unit.path).order_by(Unit.path)
+    if unit_ids is None:
+        return await query.run()
+    if not unit_ids:
+        return []
+    return await query.where(branch_where(unit_ids)).run()
 
 
 async def sync_roles(permissions: Sequence[Permission], labels: dict[str, str] | None = None) -> None:

@@ -26,10 +26,9 @@ async def _with_database(intranet: Any, work: Any) -> Any:
 
 
 async def _person_id(email: str) -> int | None:
-    from intranet_core.people.service import find_by_email
+    from intranet_core.people.service import person_id_by_email
 
-    row = await find_by_email(email)
-    return None if row is None else int(row["id"])
+    return await person_id_by_email(email)
 
 
 @click.command("erase-person")

@@ -20,7 +20,7 @@ from intranet_core.auth.guards import requires_login
 from intranet_core.i18n import gettext as _
 from intranet_core.markup import render as render_markdown
 from intranet_core.pages import page_context
-from intranet_core.people.service import find_by_email, get_person
+from intranet_core.people.service import get_person, person_id_by_email
 from intranet_core.people.tables import Unit
 from intranet_core.uploads.service import (
     UploadError,
@@ -297,8 +297,7 @@ async def answer_submit(request: Request[Any, Any, Any], step_id: FromPath[int])
 async def buddy(request: Request[Any, Any, Any], flow_id: FromPath[int]) -> Redirect:
     form = await request.form()
     email = str(form.get("email", "")).strip()[:254]
-    found = await find_by_email(email) if email else None
-    buddy_id = None if found is None else int(found["id"])
+    buddy_id = await person_id_by_email(email) if email else None
     if email and buddy_id is None:
         buddy_id = -1  # no such person: refused below like any person who may not be a buddy
     ok = await service.set_buddy(request.app.state.intranet, _user(request).id, flow_id, buddy_id,
@@ -440,8 +439,8 @@ async def start_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
         data = msgspec.convert(values, StartForm, strict=False)
     except msgspec.ValidationError:
         return await _start_form(request, values, _("Fill in a person's e-mail, a template and a date."))
-    found = await find_by_email(data.email)
-    person = await get_person(int(found["id"])) if found else None
+    found = await person_id_by_email(data.email)
+    person = await get_person(found) if found is not None else None
     if person is None or not person.active:
         return await _start_form(request, values, _("No active person has that e-mail address."))
     if person.id != user.id and not await _may_follow(user.id, person.id):

@@ -20,7 +20,7 @@ from piccolo.columns.combination import And, Or, WhereRaw
 from intranet_core.audit.service import record
 from intranet_core.people.models import PersonInfo
 from intranet_core.people.tables import Membership, Person, Unit
-from intranet_core.permissions.service import may, units_where
+from intranet_core.permissions.service import branch_where, may, units_where
 from intranet_core.permissions.tables import RoleAssignment, RolePermission
 from intranet_core.uploads.service import UPLOAD_COLUMNS, PreparedUpload, UploadInfo, save_upload, upload_info
 from intranet_onboarding.models import StepSpec, TemplateSpec
@@ -319,11 +319,7 @@ async def _branch_condition(column: Any, unit_ids: Sequence[int]) -> Any:
     """``column`` is one of the units, or a unit below one of them (by the units' paths)."""
     if not unit_ids:
         return WhereRaw("1 = 0")
-    below: Any = None
-    for unit_id in unit_ids:
-        clause = Unit.path.like(f"%/{int(unit_id)}/%")
-        below = clause if below is None else Or(below, clause)
-    return column.is_in(Unit.select(Unit.id).where(below))
+    return column.is_in(Unit.select(Unit.id).where(branch_where(unit_ids)))
 
 
 async def hr_scope(person_id: int) -> Any:

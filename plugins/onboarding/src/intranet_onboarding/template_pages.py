@@ -91,7 +91,7 @@ async def edit_page(request: Request[Any, Any, Any], template_id: FromPath[int])
 async def _parse(form: Any) -> tuple[dict[str, Any], list[dict[str, Any]], TemplateSpec | None, list[str]]:
     import intranet_surveys.service as surveys
 
-    from intranet_core.people.service import find_by_email
+    from intranet_core.people.service import person_id_by_email
 
     values: dict[str, Any] = {
         "name": str(form.get("name", "")).strip()[:300],
@@ -115,12 +115,10 @@ async def _parse(form: Any) -> tuple[dict[str, Any], list[dict[str, Any]], Templ
             continue
         meet_with = None
         if row["meet_with"]:
-            found = await find_by_email(row["meet_with"])
-            if found is None:
+            meet_with = await person_id_by_email(row["meet_with"])
+            if meet_with is None:
                 errors.append(_("Step %(n)d: no person has the e-mail address %(email)s.")
                               % {"n": index + 1, "email": row["meet_with"]})
-            else:
-                meet_with = int(found["id"])
         questionnaire = None
         if row["questionnaire"]:
             if not row["questionnaire"].isdigit() or await surveys.get_questionnaire(int(row["questionnaire"])) is None:

@@ -18,8 +18,8 @@ from intranet_core.audit.service import client_ip
 from intranet_core.auth.guards import requires_login
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
-from intranet_core.people.tables import Person, Unit
-from intranet_core.permissions.service import may, units_where
+from intranet_core.people.tables import Person
+from intranet_core.permissions.service import branch_units, may, units_where
 from intranet_workgroups import web
 from intranet_workgroups.contributions import GroupDocument, GroupDocumentSection
 from intranet_workgroups.groups import service
@@ -515,17 +515,7 @@ async def delete_group(request: Request[Any, Any, Any], group_id: FromPath[int])
 
 async def _manageable_units(person_id: int) -> list[dict[str, Any]]:
     """Units where the person holds ``workgroups.manage`` (and the units below them)."""
-    where = await units_where(person_id, service.MANAGE)
-    if where is None:
-        return await Unit.select(Unit.id, Unit.name, Unit.path).order_by(Unit.path).run()
-    if not where:
-        return []
-    paths = await Unit.select(Unit.path).where(Unit.id.is_in(where)).run()
-    condition: Any = None
-    for row in paths:
-        part = Unit.path.like(f"{row['path']}%")
-        condition = part if condition is None else condition | part
-    return await Unit.select(Unit.id, Unit.name, Unit.path).where(condition).order_by(Unit.path).run()
+    return await branch_units(await units_where(person_id, service.MANAGE))
 
 
 async def _units_page(request: Request[Any, Any, Any], access: Access, *, errors: list[str] | None = None,

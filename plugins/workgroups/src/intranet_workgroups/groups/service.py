@@ -447,19 +447,9 @@ async def may_create_topic(intranet: Any, person_id: int) -> bool:
 
 async def local_units(person_id: int) -> list[dict[str, Any]]:
     """Units the person may create a local group for (``workgroups.create_local`` there)."""
-    from intranet_core.permissions.service import units_where
+    from intranet_core.permissions.service import branch_units, units_where
 
-    where = await units_where(person_id, CREATE_LOCAL)
-    if where is None:
-        return await Unit.select(Unit.id, Unit.name, Unit.path).order_by(Unit.path).run()
-    if not where:
-        return []
-    paths = await Unit.select(Unit.path).where(Unit.id.is_in(where)).run()
-    condition: Any = None
-    for row in paths:
-        part = Unit.path.like(f"{row['path']}%")
-        condition = part if condition is None else condition | part
-    return await Unit.select(Unit.id, Unit.name, Unit.path).where(condition).order_by(Unit.path).run()
+    return await branch_units(await units_where(person_id, CREATE_LOCAL))
 
 
 # --- changes ----------------------------------------------------------------------------
