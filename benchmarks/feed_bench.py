@@ -14,10 +14,13 @@ the district and the team) and measures with wrk, in rounds, interleaved:
 * ``floor``: what this stack costs before any query or template: the feed
   page's own HTML (fetched once, signed in), served by a Litestar handler
   behind Litestar's server-side sessions (an in-memory store) and its CSRF
-  middleware, to a signed-in client (one worker, started for each run). No
-  page that needs a session can be cheaper than this on Litestar; the
-  ``feed`` page adds to it the database, the application's own middleware
-  (authentication, usage, security headers) and the templates;
+  middleware, to a signed-in client (one worker, started for each run): the
+  least a signed-in page costs on Litestar with server-side sessions and
+  CSRF. The ``feed`` page adds to it the database (the site's sessions live
+  there too), the application's own middleware (authentication, usage,
+  security headers) and the templates. After the breakdown (below), a
+  ``ceiling`` line adds the feed's template time alone to the floor: the
+  best ratio any implementation rendering these templates could reach;
 * ``feed``: the signed-in feed page ``/`` (20 posts, pinned posts, comment
   and reaction counts, widgets);
 * ``deep``: a feed page far down, ``/?before=<cursor>`` with a cursor half

@@ -11,10 +11,13 @@ from litestar import Litestar
 from intranet_core import request_memo
 from intranet_core.contributions import Permission
 from intranet_core.people import service as people
+from intranet_core.people.tables import Unit
 from intranet_core.permissions.service import (
     ADMIN_ROLE,
     ALL,
     PermissionDenied,
+    branch_units,
+    branch_where,
     grant,
     may,
     may_anywhere,
@@ -174,6 +177,39 @@ async def test_units_where_lists_each_unit_once(org: Org, person: Any) -> None:
     await assign(dee, editor)
     assert await units_where(dee, "feed.publish") is None
     assert await units_where(dee, "feed.pin") == [org.north_team]
+
+
+async def test_branch_units_are_the_units_and_everything_below(intranet: Any, org: Org, person: Any) -> None:
+    def ids(rows: list[dict[str, Any]]) -> set[int]:
+        return {int(row["id"]) for row in rows}
+
+    every = await branch_units(None)
+    assert len(every) >= 7
+    assert {"id", "name", "path"} <= set(every[0])
+    assert [row["path"] for row in every] == sorted(row["path"] for row in every)
+    assert await branch_units([]) == []
+    assert ids(await branch_units([org.north])) == {org.north, org.north_team, org.north_subteam,
+                                                   org.north_other_team}
+    assert ids(await branch_units([org.north_team, org.south_team])) == {org.north_team, org.north_subteam,
+                                                                       org.south_team}
+    assert ids(await branch_units([org.north_subteam])) == {org.north_subteam}
+    # The person's holdings, turned into units: what a form offers them.
+    dee = await person()
+    await assign(dee, await make_role("south editor", "feed.publish"), org.south)
+    assert ids(await branch_units(await units_where(dee, "feed.publish"))) == {org.south, org.south_team}
+    # As a condition on another query; nothing for no units.
+    rows = await Unit.select(Unit.id).where(branch_where([org.south])).run()
+    assert ids(rows) == {org.south, org.south_team}
+    assert await Unit.select(Unit.id).where(branch_where([])).run() == []
+    # Only whole path segments count: with a dozen more units some id is written inside another
+    # ("/1/" in "/11/"), and each unit's branch is still exactly the units with it in their path.
+    for number in range(12):
+        await people.create_unit(intranet, name=f"South {number}", kind="team", parent_id=org.south_team,
+                                 actor_id=None)
+    every = await branch_units(None)
+    for unit in every:
+        below = {int(row["id"]) for row in every if str(unit["id"]) in row["path"].strip("/").split("/")}
+        assert ids(await branch_units([int(unit["id"])])) == below
 
 
 async def test_the_admin_role_holds_every_permission(org: Org, person: Any) -> None:

@@ -184,6 +184,35 @@ async def test_replacing_and_removing_a_document(intranet_app: Litestar, intrane
         await index_document(kind="test.page", ref_id=2, title="x", body="", audience=["unit:1 all"], url="/x")
 
 
+async def test_postgres_finds_other_kinds_in_their_own_word_index(
+    intranet_app: Litestar, intranet_client: httpx.AsyncClient
+) -> None:
+    if SearchDocument._meta.db.engine_type == "sqlite":
+        pytest.skip("PostgreSQL's word indexes (SQLite has one FTS5 index)")
+
+    # A kind with many documents, one of them with the word: its own word index beats reading the kind.
+    now = datetime.datetime.now(datetime.UTC)
+    await SearchDocument.insert(*[
+        SearchDocument(kind="test.page", ref_id=n, title="Side", body="", url=f"/pages/{n}", audience="all",
+                       updated_at=now) for n in range(2, 2000)
+    ]).run()
+    await index_document(kind="test.page", ref_id=1, title="Vagtplan", body="", audience=["all"], url="/pages/1")
+    await SearchDocument.raw("ANALYZE search_document").run()
+
+    async def plan(kind: str) -> str:
+        async with SearchDocument._meta.db.transaction():
+            await SearchDocument.raw("SET LOCAL enable_seqscan = off").run()  # a test site is tiny
+            rows = await SearchDocument.raw(
+                "EXPLAIN SELECT id FROM search_document WHERE tsv @@ to_tsquery('simple', 'vagt:*') AND kind = {}",
+                kind).run()
+        return " ".join(str(row["QUERY PLAN"]) for row in rows)
+
+    # Every kind but posts (people, the plugins' kinds): the partial index, without the posts' entries.
+    assert "search_document_tsv_other" in await plan("test.page")
+    assert "search_document_tsv_other" not in await plan(KIND_POST)
+    assert [f.title for f in await search_documents(kind="test.page", query="vagt", keys=["all"])] == ["Vagtplan"]
+
+
 # --- finding words -----------------------------------------------------------------------------
 
 
