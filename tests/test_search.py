@@ -7,6 +7,7 @@ PostgreSQL (tsvector): the same tests, the same answers.
 from __future__ import annotations
 
 import datetime
+import importlib
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -211,6 +212,56 @@ async def test_postgres_finds_other_kinds_in_their_own_word_index(
     assert "search_document_tsv_other" in await plan("test.page")
     assert "search_document_tsv_other" not in await plan(KIND_POST)
     assert [f.title for f in await search_documents(kind="test.page", query="vagt", keys=["all"])] == ["Vagtplan"]
+
+
+async def _fts_matches(table: str, word: str) -> int:
+    # Only our own table names and a plain word: formatted into the statement.
+    rows = await SearchDocument.raw(f"SELECT count(*) AS n FROM {table} WHERE {table} MATCH '{word}'").run()
+    return int(rows[0]["n"])
+
+
+async def test_sqlite_keeps_the_words_of_posts_apart(
+    intranet_app: Litestar, intranet_client: httpx.AsyncClient
+) -> None:
+    if SearchDocument._meta.db.engine_type != "sqlite":
+        pytest.skip("SQLite's FTS5 tables")
+    await index_document(kind="test.page", ref_id=1, title="Vagtplan", body="", audience=["all"], url="/pages/1")
+    await index_document(kind=KIND_POST, ref_id=1, title="Vagtplan", body="", audience=["all"], url="/posts/1")
+    assert await _fts_matches("search_document_fts", "vagtplan") == 1
+    assert await _fts_matches("search_document_fts_other", "vagtplan") == 1
+    # Replaced and removed, each in its own index.
+    await index_document(kind="test.page", ref_id=1, title="Ferieplan", body="", audience=["all"], url="/pages/1")
+    assert await _fts_matches("search_document_fts_other", "vagtplan") == 0
+    assert await _fts_matches("search_document_fts_other", "ferieplan") == 1
+    assert await _fts_matches("search_document_fts", "vagtplan") == 1
+    await remove_document(kind=KIND_POST, ref_id=1)
+    assert await _fts_matches("search_document_fts", "vagtplan") == 0
+    assert [f.title for f in await search_documents(kind="test.page", query="ferie", keys=["all"])] == ["Ferieplan"]
+
+
+async def test_the_sqlite_split_moves_the_words_already_there(
+    intranet_app: Litestar, intranet_client: httpx.AsyncClient
+) -> None:
+    if SearchDocument._meta.db.engine_type != "sqlite":
+        pytest.skip("SQLite's FTS5 tables")
+    before = importlib.import_module("intranet_core.search.migrations.core_search_2026_11_27t08_30_00_000000")
+    split = importlib.import_module("intranet_core.search.migrations.core_search_2026_12_04t09_10_00_000000")
+    # A site as it was before the split: one FTS5 table with every document's words.
+    for statement in ("DROP TRIGGER search_document_fts_insert", "DROP TRIGGER search_document_fts_delete",
+                      "DROP TRIGGER search_document_fts_update", "DROP TABLE search_document_fts_other",
+                      "DROP TABLE search_document_fts", *before.SQLITE_STATEMENTS):
+        await SearchDocument.raw(statement).run()
+    await index_document(kind="test.page", ref_id=1, title="Vagtplan", body="", audience=["all"], url="/pages/1")
+    await index_document(kind=KIND_POST, ref_id=1, title="Vagtplan", body="", audience=["all"], url="/posts/1")
+    assert await _fts_matches("search_document_fts", "vagtplan") == 2
+    for statement in split.SQLITE_STATEMENTS:
+        await SearchDocument.raw(statement).run()
+    assert await _fts_matches("search_document_fts", "vagtplan") == 1
+    assert await _fts_matches("search_document_fts_other", "vagtplan") == 1
+    assert [f.url for f in await search_documents(kind="test.page", query="vagt", keys=["all"])] == ["/pages/1"]
+    assert [f.url for f in await search_documents(kind=KIND_POST, query="vagt", keys=["all"])] == ["/posts/1"]
+    await remove_document(kind="test.page", ref_id=1)
+    assert await _fts_matches("search_document_fts_other", "vagtplan") == 0
 
 
 # --- finding words -----------------------------------------------------------------------------

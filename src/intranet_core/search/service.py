@@ -171,14 +171,16 @@ async def search_documents(
     # formatted into the SQL; the query and the keys are parameters.
     if _is_sqlite():
         # FTS5 walks its matches newest first (rowid order) and bm25 is worked out for those only.
+        # Posts have an index of their own, so no other kind walks past them.
+        fts = "search_document_fts" if kind == KIND_POST else "search_document_fts_other"
         sql = (
             f"SELECT * FROM (SELECT {columns}, d.id AS id, "  # noqa: S608
-            f"bm25(search_document_fts, {SQLITE_WEIGHTS[0]}, {SQLITE_WEIGHTS[1]}) AS rank "
-            "FROM search_document_fts JOIN search_document AS d ON d.id = search_document_fts.rowid "
-            "WHERE search_document_fts MATCH {} AND d.kind = {} "
+            f"bm25({fts}, {SQLITE_WEIGHTS[0]}, {SQLITE_WEIGHTS[1]}) AS rank "
+            f"FROM {fts} JOIN search_document AS d ON d.id = {fts}.rowid "
+            f"WHERE {fts} MATCH {{}} AND d.kind = {{}} "
             "AND EXISTS (SELECT 1 FROM json_each({}) AS k "
             "WHERE instr(' ' || d.audience || ' ', ' ' || k.value || ' ') > 0) "
-            f"{where} ORDER BY search_document_fts.rowid DESC LIMIT {RANKED}) "
+            f"{where} ORDER BY {fts}.rowid DESC LIMIT {RANKED}) "
             "ORDER BY rank, id DESC LIMIT {}"
         )
         args: list[Any] = [fts5_query(query_terms), kind, json.dumps(keys), *where_args, limit]

@@ -7,10 +7,12 @@ from piccolo.table import Table
 class SearchDocument(Table, tablename="search_document"):
     """One searchable thing (a post, a person, a plugin's page), unique by ``(kind, ref_id)``.
 
-    The words are indexed per engine, next to this table: by an FTS5 table
-    (``search_document_fts``) kept in step by triggers on SQLite, and by a
-    ``tsv`` column written with the row on PostgreSQL. Neither appears here:
-    rows are written by :mod:`intranet_core.search.service` only.
+    The words are indexed per engine, next to this table: on SQLite by two
+    FTS5 tables kept in step by triggers (``search_document_fts`` for posts,
+    ``search_document_fts_other`` for every other kind), on PostgreSQL by a
+    ``tsv`` column written with the row (a GIN index of every document, and
+    a partial one of all but posts). Neither appears here: rows are written
+    by :mod:`intranet_core.search.service` only.
     """
 
     id: Serial
