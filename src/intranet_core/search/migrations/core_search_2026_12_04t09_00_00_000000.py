@@ -6,7 +6,7 @@ every document and then dropped the posts: for a common prefix at a million
 posts that read 124,000 index entries to find none (46 ms for the people
 part of every search). This partial index holds the other kinds only, so
 their searches read their own entries (0.02 ms); posts keep the index of
-every document. SQLite's FTS5 index is left as it is.
+every document. SQLite gets the same split in the migration after this one.
 """
 
 from intranet_core.db import tables_migration

@@ -3,8 +3,9 @@
 Posts are nearly all of the documents. A search walks the FTS5 matches of
 its words newest first and keeps those of its kind, so a search of another
 kind (people, a plugin's groups or pages) walked past every post with the
-word: at 100,000 posts a common word made the people part of each search
-cost more than the posts' part. Posts keep ``search_document_fts``; the
+word, a cost that grows with the posts: at 10,000 posts, 1,387 of them with
+the word, the people part of a search took 1.8 ms, in a table of its own
+0.05 ms. Posts keep ``search_document_fts``; the
 other kinds move to ``search_document_fts_other``, and the triggers put
 each row's words into the index of its kind. PostgreSQL has the same split
 as a partial index (the migration before this one).
