@@ -9,7 +9,7 @@ import msgspec
 import pytest
 from intranet_surveys import service
 from intranet_surveys.questionnaire import Condition, Definition, Option, Question, Section
-from intranet_surveys.questions import QuestionType, Stored, question_types
+from intranet_surveys.questions import MultipleChoice, QuestionType, Stored, question_types
 from intranet_surveys.tables import Answer, QuestionnaireVersion, Response
 from surveys_helpers import make_people, sample_definition
 
@@ -227,3 +227,13 @@ async def test_another_plugin_adds_a_question_type_through_the_hook(intranet: An
     assert done.submission is not None and done.submission.answers == {"rating": 3, "why": "Great"}
     html = str(service.render_form(intranet, service.start(intranet, version)))
     assert 'value="3"' in html and "***" in html
+
+
+def test_several_choices_read_in_the_order_of_the_options_whatever_order_they_were_stored_in() -> None:
+    # Anonymous answers have random ids, so rows arrive in any order.
+    question = sample_definition().question("tools")
+    assert question is not None
+    kind = MultipleChoice()
+    rows = [Stored(value="phone"), Stored(value="chat"), Stored(value="mail")]
+    assert kind.display(question, rows) == "Mail; Chat; Phone"
+    assert kind.display(question, list(reversed(rows))) == "Mail; Chat; Phone"

@@ -105,10 +105,13 @@ class QuestionType:
         return []
 
     def display(self, question: Question, rows: Sequence[Stored]) -> str:
-        """An answer as one line of text (CSV exports)."""
-        labels = dict(self.categories(question))
+        """An answer as one line of text (CSV exports), several choices in the order of the options."""
+        categories = self.categories(question)
+        labels = dict(categories)
+        # Anonymous answers have random ids, so the stored order says nothing.
+        place = {value: index for index, (value, _label) in enumerate(categories)}
         parts = []
-        for row in rows:
+        for row in sorted(rows, key=lambda r: place.get(r.value or "", len(place))):
             if row.text is not None:
                 parts.append(row.text)
             elif row.value is not None:
