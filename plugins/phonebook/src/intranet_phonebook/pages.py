@@ -65,9 +65,9 @@ async def profile_sections(app: Any, user: PersonInfo, person: PersonInfo) -> li
             },
         ),
         ProfileSection(
-            name="organisation", title=_("Organisation"), template="phonebook/profile_organisation.html", order=20,
+            name="organisation", title=_("Organisation"), template="people/_organisation.html", order=20,
             context={
-                "units": units, "managers": await managers_of(person.id, units),
+                "units": units, "unit_href": "/phonebook/units/", "managers": await managers_of(person.id, units),
                 "reports": await reports_of(person.id, units, limit=MAX_REPORTS_SHOWN + 1),
                 "max_reports": MAX_REPORTS_SHOWN,
             },
