@@ -13,7 +13,7 @@ from intranet_core import hookimpl
 from intranet_core.embeds import references_in, with_embeds
 from intranet_core.feed import service
 from intranet_core.markup import plain_text, render, sanitised
-from intranet_core.testing import sign_in
+from intranet_core.testing import http_client, sign_in
 
 HTML = {"accept": "text/html", "accept-language": "en"}
 
@@ -98,8 +98,7 @@ async def test_the_feed_page_asks_once_for_every_embed_on_it(
     assert "never asked" not in page.text and 'data-embed="' not in page.text
 
     embed_plugin.calls.clear()
-    reader = httpx.AsyncClient(transport=httpx.ASGITransport(app=intranet_app),  # type: ignore[arg-type]
-                               base_url="http://testserver.local")
+    reader = http_client(intranet_app)
     async with reader:
         await sign_in(reader, intranet_app, "reader@example.org", name="Reader")
         permalink = await reader.get(f"/posts/{first}", headers=HTML)

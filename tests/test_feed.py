@@ -28,7 +28,7 @@ from intranet_core.notifications import service as notifications
 from intranet_core.people.models import PersonInfo
 from intranet_core.people.service import create_person, create_unit, set_active
 from intranet_core.search import service as search
-from intranet_core.testing import TEST_PASSWORD, csrf_token_of, make_settings, sign_in
+from intranet_core.testing import TEST_PASSWORD, csrf_token_of, http_client, make_settings, sign_in
 
 HTML = {"accept": "text/html", "accept-language": "en"}
 _PASSWORD_HASH = hash_password(TEST_PASSWORD)
@@ -101,8 +101,7 @@ class Site:
         await create_person(self.intranet, actor_id=None, fields={"email": email, "name": name or key.title()},
                             password_hash=_PASSWORD_HASH, unit_id=unit)
         client = await self.stack.enter_async_context(
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),  # type: ignore[arg-type]
-                              base_url="http://testserver.local")
+            http_client(self.app)
         )
         person = await sign_in(client, self.app, email, roles=roles)
         self.people[key] = person

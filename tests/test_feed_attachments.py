@@ -28,7 +28,15 @@ from intranet_core.feed import service as feed
 from intranet_core.feed.tables import Post, PostAttachment
 from intranet_core.people.models import PersonInfo
 from intranet_core.people.service import create_person, create_unit
-from intranet_core.testing import TEST_PASSWORD, build_app, client_for, csrf_token_of, make_settings, sign_in
+from intranet_core.testing import (
+    TEST_PASSWORD,
+    build_app,
+    client_for,
+    csrf_token_of,
+    http_client,
+    make_settings,
+    sign_in,
+)
 from intranet_core.uploads import service as uploads
 from intranet_core.uploads.tables import Upload
 
@@ -73,8 +81,7 @@ class Site:
         email = f"{key}@example.org"
         await create_person(self.intranet, actor_id=None, fields={"email": email, "name": key.title()},
                             password_hash=_PASSWORD_HASH, unit_id=unit)
-        client = await self.stack.enter_async_context(httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://testserver.local"))  # type: ignore[arg-type]
+        client = await self.stack.enter_async_context(http_client(self.app))
         self.people[key] = await sign_in(client, self.app, email, roles=roles)
         self.clients[key] = client
         self.tokens[key] = csrf_token_of((await client.get("/", headers=HTML)).text)
@@ -367,8 +374,7 @@ async def test_only_those_who_may_see_the_post_get_its_files(site: Site) -> None
         outsider = await site.get("cat", url)
         assert outsider.status_code == 404 and outsider.content != samples.png()
     # Signed out: sent to sign in (pages), 401 otherwise, as everywhere on the site.
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=site.app),  # type: ignore[arg-type]
-                                 base_url="http://testserver.local") as anonymous:
+    async with http_client(site.app) as anonymous:
         page = await anonymous.get(urls[0], headers=HTML)
         assert page.status_code == 303 and page.headers["location"].startswith("/signin")
         assert (await anonymous.get(urls[0])).status_code == 401

@@ -27,7 +27,7 @@ from intranet_core.demo import load_demo
 from intranet_core.feed.tables import PostAudience
 from intranet_core.people import demo as people_demo
 from intranet_core.people.tables import Membership, Person, Unit
-from intranet_core.testing import Mailbox, database_url_for_tests, mail_settings, make_settings
+from intranet_core.testing import Mailbox, database_url_for_tests, log_in, mail_settings, make_settings
 
 HTML = {"accept": "text/html", "accept-language": "en"}
 TITLE = "Fire drill on Thursday"
@@ -40,12 +40,7 @@ def intranet_settings(tmp_path: Path, mailbox: Mailbox) -> Any:
 
 
 async def sign_in(client: httpx.AsyncClient, email: str) -> None:
-    form = await client.get("/signin", headers=HTML)
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)
-    assert token is not None
-    answer = await client.post("/signin", data={"email": email, "password": people_demo.DEMO_PASSWORD,
-                                                "_csrf_token": token.group(1)})
-    assert answer.status_code == 303, answer.text[:300]
+    await log_in(client, email, people_demo.DEMO_PASSWORD)
 
 
 def csrf(html: str) -> str:

@@ -34,6 +34,7 @@ from intranet_core.testing import (
     csrf_token_of,
     database_url_for_tests,
     free_port,
+    log_in,
     mail_settings,
     make_settings,
 )
@@ -104,13 +105,6 @@ async def person(app: Any, address: str, name: str, language: str | None = None)
     created = await create_person(intranet_of(app), actor_id=None, fields=fields,
                                   password_hash=hash_password(TEST_PASSWORD))
     return created.id
-
-
-async def sign_in(client: httpx.AsyncClient, address: str) -> None:
-    page = await client.get("/signin", headers=HTML)
-    response = await client.post("/signin", data={"email": address, "password": TEST_PASSWORD,
-                                                  "_csrf_token": csrf_token_of(page.text)}, headers=HTML)
-    assert response.status_code == 303, response.text
 
 
 async def rows_of(person_id: int) -> list[dict[str, Any]]:
@@ -383,7 +377,7 @@ async def test_the_bell_shows_the_unread_count_and_it_drops_when_one_is_opened(
     anonymous = await client.get("/signin", headers=HTML)
     assert bell_of(anonymous.text) == ""  # no bell when signed out
 
-    await sign_in(client, "bo@example.org")
+    await log_in(client, "bo@example.org")
     page = await client.get("/account", headers=HTML)
     assert 'href="/notifications"' in bell_of(page.text)
     assert "bell-count" not in bell_of(page.text)
@@ -427,7 +421,7 @@ async def test_mark_all_read_touches_only_ones_own(intranet_app: Any, client: ht
     dan = await person(intranet_app, "dan@example.org", "Dan Dahl", "en")
     for number in range(3):
         await notify(intranet, recipients=[bo, dan], kind="test.event", title=f"Event {number}", url="/events/1")
-    await sign_in(client, "bo@example.org")
+    await log_in(client, "bo@example.org")
     listing = await client.get("/notifications", headers=HTML)
     assert "Mark all as read" in listing.text
 
@@ -450,7 +444,7 @@ async def test_other_peoples_notifications_are_not_found(intranet_app: Any, clie
     await notify(intranet, recipients=[bo], kind="test.event", title="Only for Bo", url="/events/1")
     [row] = await rows_of(bo)
 
-    await sign_in(client, "dan@example.org")
+    await log_in(client, "dan@example.org")
     listing = await client.get("/notifications", headers=HTML)
     assert "Only for Bo" not in listing.text
     token = csrf_token_of(listing.text)
@@ -469,7 +463,7 @@ async def test_a_stored_link_off_the_site_never_redirects_there(intranet_app: An
     await Notification.insert(Notification(person=bo, kind="test.event", title="Odd", url="//evil.example/",
                                            created_at=datetime.datetime.now(datetime.UTC))).run()
     [row] = await rows_of(bo)
-    await sign_in(client, "bo@example.org")
+    await log_in(client, "bo@example.org")
     listing = await client.get("/notifications", headers=HTML)
     opened = await client.post(f"/notifications/{row['id']}/open", data={"_csrf_token": csrf_token_of(listing.text)},
                                headers=HTML)
@@ -481,7 +475,7 @@ async def test_the_list_is_paged_by_keyset(intranet_app: Any, client: httpx.Asyn
     bo = await person(intranet_app, "bo@example.org", "Bo Berg", "en")
     for number in range(service.PAGE_SIZE + 5):
         await notify(intranet, recipients=[bo], kind="test.event", title=f"Item {number:02d}", url="/events/1")
-    await sign_in(client, "bo@example.org")
+    await log_in(client, "bo@example.org")
     first = await client.get("/notifications", headers=HTML)
     titles = re.findall(r"Item (\d\d)", first.text)
     assert titles == [f"{n:02d}" for n in range(service.PAGE_SIZE + 4, 4, -1)]
@@ -497,7 +491,7 @@ async def test_settings_list_every_kind_and_save_only_known_choices(
     intranet_app: Any, client: httpx.AsyncClient
 ) -> None:
     bo = await person(intranet_app, "bo@example.org", "Bo Berg", "da")
-    await sign_in(client, "bo@example.org")
+    await log_in(client, "bo@example.org")
     page = await client.get("/notifications/settings", headers=HTML)
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"
@@ -543,7 +537,7 @@ async def test_a_script_in_a_title_or_text_is_inert_in_the_page_and_the_mail(
                  text=XSS, url="/posts/1", actor_id=actor)
     await notify(intranet, recipients=[bo], kind="test.event", title=XSS, text=XSS, url="/posts/2")
 
-    await sign_in(client, "bo@example.org")
+    await log_in(client, "bo@example.org")
     for path in ("/notifications", "/account"):
         page = await client.get(path, headers=HTML)
         assert "<script>alert" not in page.text

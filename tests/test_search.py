@@ -46,7 +46,7 @@ from intranet_core.search.service import (
     tsquery,
 )
 from intranet_core.search.tables import SearchDocument
-from intranet_core.testing import TEST_PASSWORD, build_app, client_for, make_settings, sign_in
+from intranet_core.testing import TEST_PASSWORD, build_app, client_for, http_client, make_settings, sign_in
 
 EN = {"accept": "text/html", "accept-language": "en"}
 DA = {"accept": "text/html", "accept-language": "da"}
@@ -92,10 +92,7 @@ async def post_titles(query: str, keys: list[str]) -> list[str]:
 @pytest.fixture
 async def other_client(intranet_app: Litestar, intranet_client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
     """A second browser on the same (started) app."""
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=intranet_app),  # type: ignore[arg-type]
-        base_url="http://testserver.local", follow_redirects=False,
-    ) as client:
+    async with http_client(intranet_app) as client:
         yield client
 
 
@@ -520,8 +517,7 @@ async def test_the_api_takes_a_token_only(intranet_app: Litestar, intranet_clien
     await publish(intranet_app, person, "Ankerpladsen <b>lukker</b>", "Fra mandag.")
     # A session cookie counts for nothing on /api/.
     assert (await intranet_client.get("/api/v1/search", params={"q": "anker"})).status_code == 401
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=intranet_app),  # type: ignore[arg-type]
-                                 base_url="http://testserver.local") as anonymous:
+    async with http_client(intranet_app) as anonymous:
         response = await anonymous.get("/api/v1/search", params={"q": "anker"})
         assert response.status_code == 401
         assert (await anonymous.get("/api/v1/search", params={"q": "anker"},

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +43,7 @@ from intranet_core.auth.passwords import hash_password_async
 from intranet_core.people.service import create_person, create_unit, remove_membership
 from intranet_core.people.tables import Membership
 from intranet_core.permissions.tables import Role, RoleAssignment, RolePermission
-from intranet_core.testing import TEST_PASSWORD, client_for, csrf_token_of, sign_in
+from intranet_core.testing import TEST_PASSWORD, client_for, csrf_token_of, http_client, log_in, sign_in
 
 HTML = {"accept": "text/html", "accept-language": "en"}
 SIGNIN = "signin"
@@ -209,20 +208,6 @@ class World:
         return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-@contextlib.asynccontextmanager
-async def browser(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
-                                 base_url="http://testserver.local", follow_redirects=False) as client:
-        yield client
-
-
-async def log_in(client: httpx.AsyncClient, email: str) -> None:
-    page = await client.get("/signin", headers=HTML)
-    answer = await client.post("/signin", headers=HTML, data={
-        "email": email, "password": TEST_PASSWORD, "_csrf_token": csrf_token_of(page.text)})
-    assert answer.status_code == 303, answer.text[:300]
-
-
 async def form_post(client: httpx.AsyncClient, path: str, data: dict[str, Any]) -> httpx.Response:
     """A form sent by a signed-in person, with the CSRF token of a page."""
     token = csrf_token_of((await client.get("/account", headers=HTML)).text)
@@ -262,7 +247,7 @@ async def build_world(app: Litestar, stack: contextlib.AsyncExitStack) -> World:
         RoleAssignment(person=world.people[ADMIN], role=await role_id("admin"), unit=None),
     ).run()
     for role in ROLES:
-        client = await stack.enter_async_context(browser(app))
+        client = await stack.enter_async_context(http_client(app))
         world.clients[role] = client
         if role != ANONYMOUS:
             await log_in(client, f"{role.replace(' ', '-')}@example.org")
@@ -335,7 +320,7 @@ async def outcome(world: World, row: Row, role: str) -> Any:
         body = _filled(world, row.json) if row.json is not None else None
         # A fresh client: the API takes the token only, never a session cookie.
         parts = [(name, (filename, data, "application/octet-stream")) for name, filename, data in row.files]
-        async with browser(world.app) as api:
+        async with http_client(world.app) as api:
             answer = await api.request(row.method, path, headers=headers, json=body, files=parts or None)
     elif row.method == "GET":
         answer = await client.get(path, headers=HTML)

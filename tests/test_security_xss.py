@@ -44,7 +44,7 @@ from intranet_core.auth.passwords import hash_password_async
 from intranet_core.markup import render, sanitised
 from intranet_core.people.service import create_person, create_unit
 from intranet_core.permissions.tables import Role, RoleAssignment
-from intranet_core.testing import TEST_PASSWORD, TEST_SECRET_KEY, client_for, csrf_token_of
+from intranet_core.testing import TEST_PASSWORD, TEST_SECRET_KEY, client_for, csrf_token_of, http_client, log_in
 
 HTML = {"accept": "text/html", "accept-language": "en"}
 
@@ -192,21 +192,6 @@ def test_the_checker_finds_what_it_looks_for() -> None:
 # --- a site full of payloads ------------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def another_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """A second browser on an app already started by ``client_for``."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
-                                 base_url="http://testserver.local", follow_redirects=False) as client:
-        yield client
-
-
-async def log_in(client: httpx.AsyncClient, email: str) -> None:
-    page = await client.get("/signin", headers=HTML)
-    answer = await client.post("/signin", headers=HTML, data={
-        "email": email, "password": TEST_PASSWORD, "_csrf_token": csrf_token_of(page.text)})
-    assert answer.status_code == 303, answer.text[:300]
-
-
 async def token_for(client: httpx.AsyncClient, path: str = "/") -> str:
     return csrf_token_of((await client.get(path, headers=HTML)).text)
 
@@ -307,7 +292,7 @@ async def build_site(app: Litestar, admin: httpx.AsyncClient, reader: httpx.Asyn
 @pytest.fixture
 async def payload_site(intranet_app: Litestar, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
         tuple[Site, httpx.AsyncClient, httpx.AsyncClient]]:
-    async with client_for(intranet_app) as admin, another_client(intranet_app) as reader:
+    async with client_for(intranet_app) as admin, http_client(intranet_app) as reader:
         site = await build_site(intranet_app, admin, reader, monkeypatch)
         yield site, admin, reader
 

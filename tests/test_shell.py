@@ -17,7 +17,7 @@ from intranet_core.auth.passwords import hash_password
 from intranet_core.people import service as people
 from intranet_core.site import icons
 from intranet_core.site.plugin import initials
-from intranet_core.testing import client_for
+from intranet_core.testing import client_for, http_client
 
 HTML = {"accept": "text/html"}
 DA = {**HTML, "accept-language": "da-DK,da;q=0.9"}
@@ -227,7 +227,7 @@ def assert_no_inline_code(html: str, path: str) -> None:
 
 def anonymous_client(app: Litestar) -> httpx.AsyncClient:
     """Another client for an app already started (by ``client_for``), with no cookies."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local")  # type: ignore[arg-type]
+    return http_client(app)
 
 
 async def test_pages_have_no_inline_script_or_style(signed_in: httpx.AsyncClient, intranet_app: Litestar) -> None:

@@ -188,13 +188,19 @@ async def sign_in(
         await RoleAssignment.insert(RoleAssignment(person=person.id, role=role["id"], unit=unit_id)).on_conflict(
             action="DO NOTHING"
         ).run()
-    page = await client.get("/signin")
+    await log_in(client, email)
+    return person
+
+
+async def log_in(client: httpx.AsyncClient, email: str, password: str = TEST_PASSWORD) -> None:
+    """Sign in through the form as someone who exists already."""
+    page = await client.get("/signin", headers={"accept": "text/html"})
     response = await client.post(
-        "/signin", data={"email": email, "password": TEST_PASSWORD, "_csrf_token": csrf_token_of(page.text)}
+        "/signin", headers={"accept": "text/html"},
+        data={"email": email, "password": password, "_csrf_token": csrf_token_of(page.text)},
     )
     if response.status_code != 303:
-        raise AssertionError(f"sign-in failed: {response.status_code}")
-    return person
+        raise AssertionError(f"sign-in failed: {response.status_code} {response.text[:300]}")
 
 
 async def _call(hook: Any, app: Litestar) -> None:

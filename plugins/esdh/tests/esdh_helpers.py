@@ -13,7 +13,7 @@ from litestar import Litestar
 from intranet_core.auth.passwords import hash_password
 from intranet_core.people.models import PersonInfo
 from intranet_core.people.service import create_person, create_unit
-from intranet_core.testing import TEST_PASSWORD, csrf_token_of, sign_in
+from intranet_core.testing import TEST_PASSWORD, csrf_token_of, http_client, sign_in
 
 HTML = {"accept": "text/html", "accept-language": "en"}
 _HASH = hash_password(TEST_PASSWORD)
@@ -39,9 +39,7 @@ class Org:
         email = f"{key}@example.org"
         await create_person(self.intranet, actor_id=None, fields={"email": email, "name": key.title() + " Jensen"},
                             password_hash=_HASH, unit_id=unit)
-        client = await self.stack.enter_async_context(httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app),  # type: ignore[arg-type]
-            base_url="http://testserver.local"))
+        client = await self.stack.enter_async_context(http_client(self.app))
         person = await sign_in(client, self.app, email, roles=roles)
         self.people[key] = person
         self.clients[key] = client

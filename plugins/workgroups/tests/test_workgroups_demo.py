@@ -13,12 +13,12 @@ from intranet_workgroups.groups import service
 from intranet_workgroups.groups.tables import Group
 from intranet_workgroups.pages.tables import Page
 from litestar import Litestar
-from workgroups_support import HTML, browser, form_post
+from workgroups_support import HTML, form_post
 
 from intranet_core.demo import load_demo
 from intranet_core.people.service import add_membership, remove_membership
 from intranet_core.people.tables import Membership, Person, Unit
-from intranet_core.testing import client_for, csrf_token_of
+from intranet_core.testing import client_for, http_client, log_in
 
 DEMO_PASSWORD = "intranet-demo"  # noqa: S105 - the published password of the demo accounts
 
@@ -36,11 +36,8 @@ async def demo_app(intranet_app: Litestar) -> Litestar:
 
 @contextlib.asynccontextmanager
 async def signed_in(app: Litestar, email: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with browser(app) as client:
-        page = await client.get("/signin", headers=HTML)
-        answer = await client.post("/signin", headers=HTML, data={
-            "email": email, "password": DEMO_PASSWORD, "_csrf_token": csrf_token_of(page.text)})
-        assert answer.status_code == 303
+    async with http_client(app) as client:
+        await log_in(client, email, DEMO_PASSWORD)
         yield client
 
 

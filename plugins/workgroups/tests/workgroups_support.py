@@ -14,23 +14,9 @@ from litestar import Litestar
 from intranet_core.auth.passwords import hash_password_async
 from intranet_core.people.service import create_person, create_unit
 from intranet_core.permissions.tables import Role, RoleAssignment
-from intranet_core.testing import TEST_PASSWORD, csrf_token_of
+from intranet_core.testing import TEST_PASSWORD, csrf_token_of, http_client, log_in
 
 HTML = {"accept": "text/html", "accept-language": "en"}
-
-
-@contextlib.asynccontextmanager
-async def browser(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
-                                 base_url="http://testserver.local", follow_redirects=False) as client:
-        yield client
-
-
-async def log_in(client: httpx.AsyncClient, email: str) -> None:
-    page = await client.get("/signin", headers=HTML)
-    answer = await client.post("/signin", headers=HTML, data={
-        "email": email, "password": TEST_PASSWORD, "_csrf_token": csrf_token_of(page.text)})
-    assert answer.status_code == 303, answer.text[:300]
 
 
 async def form_post(client: httpx.AsyncClient, path: str, data: dict[str, Any] | None = None) -> httpx.Response:
@@ -65,7 +51,7 @@ class Org:
         """A browser signed in as ``name`` (``anonymous``: nobody)."""
         if name not in self.clients:
             assert self.stack is not None
-            client = await self.stack.enter_async_context(browser(self.app))
+            client = await self.stack.enter_async_context(http_client(self.app))
             if name != "anonymous":
                 await log_in(client, f"{name}@example.org")
             self.clients[name] = client
