@@ -33,6 +33,7 @@ from litestar import Litestar
 from intranet_core.app import create_app
 from intranet_core.demo import load_demo
 from intranet_core.errors import ConfigError
+from intranet_core.plugin_contract import PluginContract
 from intranet_core.settings import Settings
 from intranet_core.testing import (
     TEST_SECRET_KEY,
@@ -485,3 +486,9 @@ async def test_demo_data(intranet_app: Litestar) -> None:
     shown = re.findall(r'<span class="hello-visit-name">([^<]+)</span>', page)
     assert shown == list(reversed(intranet_hello.plugin.DEMO_VISITORS))  # newest first
     assert "for 6 timer siden" in page
+
+
+class TestContract(PluginContract):
+    """The plugin contract every plugin runs: the example shows how."""
+
+    name = "hello"

@@ -1,26 +1,14 @@
-"""Every string a person reads has a Danish translation, and the pages speak Danish."""
+"""The pages speak Danish (that every message has a translation is part of the plugin contract)."""
 
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
-import intranet_onboarding
 from intranet_onboarding import service
 from litestar import Litestar
 from onboarding_support import organisation, template
 
-from intranet_core.testing import catalog_messages, translatable_messages, untranslated
-
-PACKAGE = Path(intranet_onboarding.__file__).parent
 DA = {"accept": "text/html", "accept-language": "da"}
-
-
-def test_every_message_has_a_danish_translation() -> None:
-    assert len(translatable_messages(PACKAGE)) > 50  # the extraction itself works
-    assert untranslated(PACKAGE, "da") == [], "missing Danish translations"
-    # The English catalog lists every message too (translators start from it).
-    assert sorted(translatable_messages(PACKAGE) - set(catalog_messages(PACKAGE, "en"))) == []
 
 
 async def test_pages_in_danish(intranet_app: Litestar) -> None:
