@@ -14,7 +14,7 @@ from litestar import Litestar, get, post
 from piccolo.columns import Integer, Varchar
 from piccolo.table import Table
 
-from intranet_core import hookimpl
+from intranet_core import hookimpl, hookspec
 from intranet_core.auth.guards import requires_login
 from intranet_core.plugin_contract import PluginContract, concrete_path, routes_of, schema_drift
 from intranet_core.testing import build_app, client_for
@@ -40,11 +40,23 @@ def with_token() -> str:
     return "written"
 
 
+class BrokenSpecs:
+    """A hook for other plugins, declared without a word about it."""
+
+    @hookspec
+    def broken_happened(self, app: Any) -> None:
+        pass
+
+
 class Broken:
     """A plugin that breaks the contract on purpose, once per check."""
 
     def __init__(self, templates: Path) -> None:
         self.templates = templates
+
+    @hookimpl
+    def register_hookspecs(self, pm: Any) -> None:
+        pm.add_hookspecs(BrokenSpecs)
 
     @hookimpl
     def register_routes(self, app: Any) -> list[Any]:
@@ -107,6 +119,11 @@ def test_a_template_that_does_not_compile_is_caught(broken_app: Litestar) -> Non
     with pytest.raises(AssertionError) as caught:
         BrokenContract().test_every_template_compiles(broken_app)
     assert "unclosed.html: TemplateSyntaxError" in str(caught.value) and "fine.html" not in str(caught.value)
+
+
+def test_a_hook_declared_without_documentation_is_caught(broken_app: Litestar, broken: list[Any]) -> None:
+    with pytest.raises(AssertionError, match="broken_happened: no docstring"):
+        BrokenContract().test_every_hook_it_declares_is_documented(broken_app, broken)
 
 
 def test_a_plugin_that_is_not_installed_is_caught(broken: list[Any]) -> None:

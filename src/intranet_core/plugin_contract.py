@@ -14,9 +14,10 @@ pytest then checks the plugin named ``name`` in the app its
 says which versions of the core it works with; that signed-out visitors are
 sent to sign in from every page and get 401 from every API route; that every
 unsafe request needs the CSRF token and the API takes no session cookie;
-that its migrations make exactly the tables its code uses; that it exports
-and erases the personal data it holds; that its templates compile; and that
-every message has a Danish translation and an English entry.
+that every hook it declares for other plugins is documented; that its
+migrations make exactly the tables its code uses; that it exports and erases
+the personal data it holds; that its templates compile; and that every
+message has a Danish translation and an English entry.
 
 The routes are found by asking the running app, so a route added tomorrow is
 checked tomorrow without anyone adding it to a list.
@@ -29,6 +30,7 @@ import importlib.metadata
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from intranet_core.testing import client_for, http_client, sign_in
@@ -240,6 +242,28 @@ class PluginContract:
                     if answer.status_code != 401:
                         accepted.append(f"{method} {template} signed out: {answer.status_code}")
         assert accepted == [], "API routes that answer a session cookie or no credentials:\n" + "\n".join(accepted)
+
+    def test_every_hook_it_declares_is_documented(self, intranet_app: Litestar,
+                                                  intranet_plugins: list[Any]) -> None:
+        """A hook for other plugins has a docstring and, in the README, a section ``### name(arguments)``."""
+        package = self._package(intranet_plugins)
+        readme = self._package_dir(intranet_plugins).parents[1] / "README.md"  # the src layout's project
+        headings = set(re.findall(r"^### (\w+\(.*\))\s*$", readme.read_text(), re.M)) if readme.is_file() else None
+        undocumented = []
+        for name, caller in sorted(vars(intranet_app.state.intranet.hook).items()):
+            spec = getattr(caller, "spec", None)
+            if spec is None:
+                continue
+            namespace = spec.namespace
+            module = namespace.__name__ if isinstance(namespace, ModuleType) else namespace.__module__
+            if module != package and not module.startswith(package + "."):
+                continue
+            if not (spec.function.__doc__ or "").strip():
+                undocumented.append(f"{name}: no docstring")
+            heading = f"{name}({', '.join(spec.argnames)})"
+            if headings is not None and heading not in headings:
+                undocumented.append(f"{name}: no section '### {heading}' in {readme.name}")
+        assert undocumented == [], "\n".join(undocumented)
 
     # --- what it keeps ---------------------------------------------------------------------------------
 
