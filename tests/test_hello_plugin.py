@@ -391,7 +391,7 @@ async def test_bad_name_gives_400_with_message_and_writes_nothing(
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
-    message = "Enter a name of 1 to 100 characters."
+    message = "Use at most 100 characters." if name and name.strip() else "This field is required."
     assert f'<p id="hello-name-error" class="hello-error" role="alert">{message}</p>' in page
     assert 'aria-invalid="true"' in page
     assert csrf_token_in(page)  # the form comes back, ready to send again
@@ -432,7 +432,7 @@ async def test_danish_pages(intranet_client: Client) -> None:
         "/hello", data={"name": "", "_csrf_token": token}, headers=DA
     )
     assert response.status_code == 400
-    assert "Skriv et navn på 1 til 100 tegn." in response.text
+    assert "Feltet skal udfyldes." in response.text  # the core's message, in Danish
 
     front = (await intranet_client.get("/", headers=DA)).text
     assert ">Besøgende</h2>" in front
@@ -448,7 +448,7 @@ def test_catalogs_translate_every_string_the_plugin_shows() -> None:
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
     options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     extracted = {message[2] for message in extract_from_dir(str(PACKAGE_DIR), method_map, options)}
-    assert "Hello" in extracted and len(extracted) >= 10
+    assert "Hello" in extracted and len(extracted) >= 9
 
     for language in ("da", "en"):
         po = PACKAGE_DIR / "locale" / language / "LC_MESSAGES" / "messages.po"

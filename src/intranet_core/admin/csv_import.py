@@ -22,8 +22,9 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from intranet_core.admin.forms import PersonImportRow, UnitImportRow, leaving_date_problem, validate
+from intranet_core.admin.forms import PersonImportRow, UnitImportRow, leaving_date_problem
 from intranet_core.audit.service import record
+from intranet_core.forms import validate
 from intranet_core.i18n import gettext as _
 from intranet_core.people.service import get_person, normalise_email
 from intranet_core.people.tables import Membership, Person, Unit

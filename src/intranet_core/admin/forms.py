@@ -1,27 +1,17 @@
-"""The administration forms: one msgspec Struct each, and messages a person can act on.
+"""The administration forms: one msgspec Struct each, and the messages of the administration's own rules.
 
-A form is read field by field from what the Struct declares, so anything
-else a browser (or an attacker) sends is never looked at: no mass
-assignment. :func:`validate` returns the decoded Struct, or a message for
-every bad field, so the form can be shown again with all of them at once.
+The forms are read and checked with :mod:`intranet_core.forms`.
 """
 
 from __future__ import annotations
 
 import datetime
-import types
-import typing
-from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal
 
 import msgspec
 
+from intranet_core.forms import EMAIL_PATTERN, SINGLE_LINE
 from intranet_core.i18n import gettext as _
-
-# One line of text: no control characters (no newlines, tabs or NUL).
-SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
-# The shape of an address: something@domain.tld, no spaces or brackets.
-EMAIL_PATTERN = r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\.]+(\.[^@\s<>()\[\],;:\"\\.]+)+$"
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=EMAIL_PATTERN)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=SINGLE_LINE)]
@@ -117,96 +107,6 @@ class PersonImportRow(msgspec.Struct, kw_only=True):
     unit_key: Key = ""
     unit_title: Text200 = ""
     manager: Annotated[str, msgspec.Meta(max_length=10)] = ""
-
-
-S = TypeVar("S", bound=msgspec.Struct)
-_TRUE = frozenset({"1", "on", "true", "yes"})
-_UNSTRIPPED = frozenset({"password"})  # spaces are part of a password
-
-
-def read_form(
-    form: Mapping[str, Any], struct: type[msgspec.Struct], *, checkboxes: Iterable[str] = ()
-) -> dict[str, Any]:
-    """Only the fields ``struct`` declares, as stripped strings (checkboxes as booleans).
-
-    An absent field is left out, so its default applies (or it is reported
-    as missing); an empty one becomes ``None`` where the field may be ``None``.
-    """
-    boxes = set(checkboxes)
-    raw: dict[str, Any] = {}
-    for field in msgspec.structs.fields(struct):
-        value = form.get(field.name)
-        if field.name in boxes:
-            raw[field.name] = isinstance(value, str) and value.strip().lower() in _TRUE
-            continue
-        if value is None or not isinstance(value, str):
-            continue
-        if field.name not in _UNSTRIPPED:
-            value = value.strip()
-        if value == "" and _allows_none(field.type):
-            raw[field.name] = None
-        elif value == "" and field.type is bool:
-            continue
-        else:
-            raw[field.name] = value
-    return raw
-
-
-def validate(struct: type[S], raw: Mapping[str, Any]) -> tuple[S | None, dict[str, str]]:
-    """The decoded form, or ``(None, {field: message})`` naming every bad field."""
-    try:
-        return msgspec.convert(dict(raw), struct, strict=False), {}
-    except msgspec.ValidationError:
-        pass
-    errors: dict[str, str] = {}
-    for field in msgspec.structs.fields(struct):
-        if field.name not in raw:
-            if field.required:
-                errors[field.name] = _("This field is required.")
-            continue
-        value = raw[field.name]
-        try:
-            msgspec.convert(value, field.type, strict=False)
-        except msgspec.ValidationError:
-            errors[field.name] = field_message(field.type, value)
-    if not errors:  # a rule across fields; not expected with these forms
-        errors["_form"] = _("This value is not valid.")
-    return None, errors
-
-
-def _allows_none(annotation: Any) -> bool:
-    return type(None) in typing.get_args(annotation)
-
-
-def _base_and_meta(annotation: Any) -> tuple[Any, list[msgspec.Meta]]:
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
-    if typing.get_origin(annotation) is typing.Annotated:
-        inner, *metadata = typing.get_args(annotation)
-        return inner, [m for m in metadata if isinstance(m, msgspec.Meta)]
-    return annotation, []
-
-
-def field_message(annotation: Any, value: Any) -> str:
-    """Why ``value`` does not fit the field, in the reader's language."""
-    base, metas = _base_and_meta(annotation)
-    if base is datetime.date:
-        return _("Enter a date as YYYY-MM-DD.")
-    if base is int:
-        return _("Choose one of the options.")
-    if base is bool:
-        return _("This value is not valid.")
-    text = value if isinstance(value, str) else ""
-    for meta in metas:
-        if meta.min_length and len(text) < meta.min_length and not text:
-            return _("This field is required.")
-        if meta.max_length is not None and len(text) > meta.max_length:
-            return _("Use at most %(count)d characters.") % {"count": meta.max_length}
-        if meta.pattern == EMAIL_PATTERN:
-            return _("Enter an e-mail address such as name@example.org.")
-        if meta.pattern == SINGLE_LINE:
-            return _("Use a single line of text.")
-    return _("This value is not valid.")
 
 
 def leaving_date_problem(start_date: datetime.date | None, leaving_date: datetime.date | None) -> str | None:

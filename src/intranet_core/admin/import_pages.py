@@ -18,8 +18,9 @@ from intranet_core.admin.csv_import import (
     plan_import,
     write_import,
 )
-from intranet_core.admin.forms import ImportForm, read_form, validate
+from intranet_core.admin.forms import ImportForm
 from intranet_core.audit.service import client_ip
+from intranet_core.forms import read_form, validate
 from intranet_core.i18n import gettext as _
 from intranet_core.permissions.service import may
 

@@ -31,13 +31,12 @@ from intranet_core.admin.forms import (
     leaving_date_problem,
     password_message,
     person_error_message,
-    read_form,
-    validate,
 )
 from intranet_core.admin.roles import revoke_problem, role_label
 from intranet_core.admin.units import unit_tree
 from intranet_core.audit.service import client_ip, record
 from intranet_core.auth.passwords import hash_password_async, password_problem
+from intranet_core.forms import read_form, validate
 from intranet_core.i18n import gettext as _
 from intranet_core.i18n import language_name
 from intranet_core.people.service import (

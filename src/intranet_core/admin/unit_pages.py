@@ -10,9 +10,10 @@ from litestar.response import Redirect, Template
 from piccolo.query.functions.aggregate import Count
 
 from intranet_core.admin.common import MANAGE, actor, deny, may_manage_unit, not_found, render, scope_of
-from intranet_core.admin.forms import UnitForm, person_error_message, read_form, validate
+from intranet_core.admin.forms import UnitForm, person_error_message
 from intranet_core.admin.units import UnitTree, kind_label, kind_labels, unit_tree
 from intranet_core.audit.service import client_ip
+from intranet_core.forms import read_form, validate
 from intranet_core.i18n import gettext as _
 from intranet_core.people.service import PersonError, create_unit, move_unit, update_unit
 from intranet_core.people.tables import Membership

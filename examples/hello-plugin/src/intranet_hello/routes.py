@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from intranet_core.auth.guards import requires_login
+from intranet_core.forms import SINGLE_LINE, read_form, validate
 from intranet_core.i18n import current_language
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
@@ -25,7 +26,7 @@ LATEST_VISITS = 10
 class VisitForm(msgspec.Struct, frozen=True):
     """What ``POST /hello`` accepts. Validated with msgspec, like every input."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX_LENGTH)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX_LENGTH, pattern=SINGLE_LINE)]
 
 
 async def latest_visits(limit: int = LATEST_VISITS) -> list[dict[str, Any]]:
@@ -79,19 +80,14 @@ async def hello_page(request: Request[Any, Any, Any]) -> Template:
 @post("/hello", name="hello:visit", include_in_schema=False, status_code=HTTP_303_SEE_OTHER, guards=[requires_login])
 async def sign_visitors_book(request: Request[Any, Any, Any]) -> Template | Redirect:
     # The CSRF check has already run (Litestar's CSRFConfig) before this point.
-    # The form is read by hand rather than declared as ``data: VisitForm``, so
-    # that bad input gets the page back with a message instead of a bare 400.
-    form = await request.form()
-    value = form.get("name")
-    raw = value.strip() if isinstance(value, str) else value
-    try:
-        visit = msgspec.convert({"name": raw}, VisitForm)
-    except msgspec.ValidationError:
+    # The form is read with the core's forms rather than declared as
+    # ``data: VisitForm``, so that bad input gets the page back with a message
+    # in the reader's language instead of a bare 400.
+    values = read_form(await request.form(), VisitForm)
+    visit, errors = validate(VisitForm, values)
+    if visit is None:
         return await render_page(
-            request,
-            name=raw if isinstance(raw, str) else "",
-            error=_("Enter a name of 1 to 100 characters."),
-            status_code=HTTP_400_BAD_REQUEST,
+            request, name=values.get("name", ""), error=errors["name"], status_code=HTTP_400_BAD_REQUEST
         )
     intranet = request.app.state.intranet
     async with intranet.db.transaction(write=True):

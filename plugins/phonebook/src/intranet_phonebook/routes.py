@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 
 from intranet_core.audit.service import client_ip
 from intranet_core.auth.guards import requires_login
+from intranet_core.forms import read_form, validate
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
 from intranet_core.people.profile import mailto_uri, memberships, tel_uri
@@ -24,7 +25,7 @@ from intranet_core.people.tables import Person
 from intranet_core.permissions.service import may
 from intranet_phonebook import contacts as contact_service
 from intranet_phonebook import vcard
-from intranet_phonebook.forms import ContactForm, ProfileForm, read
+from intranet_phonebook.forms import ContactForm, ProfileForm
 from intranet_phonebook.index import defaults_of
 from intranet_phonebook.pages import may_edit, phone_links, root_units, unit_chart, unit_options
 from intranet_phonebook.profiles import (
@@ -251,7 +252,8 @@ async def edit_page(request: Request[Any, Any, Any], person_id: FromPath[int]) -
 async def save_page(request: Request[Any, Any, Any], person_id: FromPath[int]) -> Template | Redirect:
     person = await _editable(request, person_id)
     form = await request.form()
-    value, errors, raw = read(form, ProfileForm)
+    raw = read_form(form, ProfileForm)
+    value, errors = validate(ProfileForm, raw)
     skills: list[str] = []
     if value is not None:
         skills = clean_skills(value.skills)
@@ -378,7 +380,8 @@ async def _save_contact(request: Request[Any, Any, Any], contact_id: int | None)
         current = await contact_service.get_contact(contact_id)
         if current is None:
             raise NotFoundException()
-    value, errors, raw = read(await request.form(), ContactForm)
+    raw = read_form(await request.form(), ContactForm)
+    value, errors = validate(ContactForm, raw)
     if value is None:
         title = _("New external contact") if current is None else current["name"]
         return await _page(request, "phonebook/contact_form.html", title=title, status=400, contact=current,
