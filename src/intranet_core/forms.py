@@ -17,11 +17,16 @@ import datetime
 import types
 import typing
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import msgspec
+from litestar.exceptions import ClientException
 
 from intranet_core.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from litestar import Request
+    from litestar.datastructures import FormMultiDict
 
 # One line of text: no control characters (no newlines, tabs or NUL).
 SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
@@ -34,6 +39,20 @@ _TRIMMED = frozenset({SINGLE_LINE, EMAIL_PATTERN})
 
 S = TypeVar("S", bound=msgspec.Struct)
 _TRUE = frozenset({"1", "on", "true", "yes"})
+
+
+async def posted_form(request: Request[Any, Any, Any], allowed: Iterable[str]) -> FormMultiDict:
+    """The submitted form, refused with 400 when it has a field besides ``allowed`` and the CSRF token.
+
+    For forms read field by field (files among them) rather than into a
+    Struct: a field the form does not have never reaches the code that
+    writes (no mass assignment).
+    """
+    form = await request.form()
+    extra = set(form.keys()) - set(allowed) - {"_csrf_token"}
+    if extra:
+        raise ClientException(f"unknown field: {sorted(extra)[0]}")
+    return form
 
 
 def read_form(

@@ -21,6 +21,7 @@ from intranet_core.audit.service import client_ip
 from intranet_core.auth.guards import requires_login, requires_permission
 from intranet_core.contributions import AudienceChoice, by_order
 from intranet_core.feed import attachments, cards, conversation, files, mentions, service
+from intranet_core.forms import posted_form
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
 from intranet_core.people.tables import Unit
@@ -32,15 +33,6 @@ NO_STORE = {"Cache-Control": "no-store"}
 MAX_TITLE = 200
 MAX_BODY = 50_000
 _LOCAL_PATH = re.compile(r"^/(?![/\\])[^\s\\#]{0,500}$")
-
-
-async def _read_form(request: Request[Any, Any, Any], allowed: set[str]) -> Any:
-    """The submitted form; a field the form does not have is refused (no mass assignment)."""
-    form = await request.form()
-    extra = set(form.keys()) - allowed - {"_csrf_token"}
-    if extra:
-        raise ClientException(f"unknown field: {sorted(extra)[0]}")
-    return form
 
 
 async def _readable(request: Request[Any, Any, Any], post_id: int) -> dict[str, Any]:
@@ -282,7 +274,7 @@ async def edit(request: Request[Any, Any, Any], post_id: FromPath[int]) -> Templ
     found = await _readable(request, post_id)
     if not await _may_edit(request, found):
         raise PermissionDeniedException()
-    form = await _read_form(request, {"title", "body", files.REMOVE_FIELD, *files.FILE_FIELDS})
+    form = await posted_form(request, {"title", "body", files.REMOVE_FIELD, *files.FILE_FIELDS})
     values = {"title": str(form.get("title", "")).strip(), "body": str(form.get("body", "")).strip()}
     errors = [] if values["body"] else [_("Write something in the post.")]
     errors += _text_problems(values["title"], values["body"])
@@ -308,7 +300,7 @@ async def delete(request: Request[Any, Any, Any], post_id: FromPath[int]) -> Red
     found = await _readable(request, post_id)
     if not await _may_edit(request, found):
         raise PermissionDeniedException()
-    await _read_form(request, set())
+    await posted_form(request, set())
     try:
         await service.delete_post(request.app.state.intranet, post_id, actor_id=request.user.id,
                                   ip=client_ip(request))
@@ -338,7 +330,7 @@ async def deleted_page(request: Request[Any, Any, Any], before: FromQuery[str | 
 @post("/posts/{post_id:int}/restore", name="post_restore", guards=[requires_permission("feed.moderate")],
       include_in_schema=False, status_code=303)
 async def restore(request: Request[Any, Any, Any], post_id: FromPath[int]) -> Redirect:
-    await _read_form(request, set())
+    await posted_form(request, set())
     try:
         await service.restore_post(request.app.state.intranet, post_id, actor_id=request.user.id,
                                    ip=client_ip(request))
@@ -371,7 +363,7 @@ async def comments_page(request: Request[Any, Any, Any], post_id: FromPath[int])
       status_code=303)
 async def add_comment(request: Request[Any, Any, Any], post_id: FromPath[int]) -> Template | Redirect:
     found = await _readable(request, post_id)
-    body, errors = _comment_body(await _read_form(request, {"body"}))
+    body, errors = _comment_body(await posted_form(request, {"body"}))
     if errors:
         return await _comment_editor(request, found, None, body=body, errors=errors, status_code=400)
     comment_id = await conversation.add_comment(request.app.state.intranet, found, author_id=request.user.id,
@@ -416,7 +408,7 @@ async def comment_edit(request: Request[Any, Any, Any], post_id: FromPath[int],
                        comment_id: FromPath[int]) -> Template | Redirect:
     """Only the author edits a comment (a moderator may delete it)."""
     found, comment = await _own_comment(request, post_id, comment_id)
-    body, errors = _comment_body(await _read_form(request, {"body"}))
+    body, errors = _comment_body(await posted_form(request, {"body"}))
     if errors:
         return await _comment_editor(request, found, comment, body=body, errors=errors, status_code=400)
     await conversation.edit_comment(request.app.state.intranet, found, comment, editor_id=request.user.id,
@@ -437,7 +429,7 @@ async def comment_delete(request: Request[Any, Any, Any], post_id: FromPath[int]
         request.user.id, await service.audience_of(post_id)
     ):
         raise PermissionDeniedException()
-    await _read_form(request, set())
+    await posted_form(request, set())
     await conversation.delete_comment(request.app.state.intranet, found, comment, actor_id=request.user.id,
                                       ip=client_ip(request))
     return Redirect(f"/posts/{post_id}#comments", status_code=303)
@@ -466,7 +458,7 @@ async def reactions_page(request: Request[Any, Any, Any], post_id: FromPath[int]
 async def react(request: Request[Any, Any, Any], post_id: FromPath[int]) -> Redirect:
     """Give or take back one reaction; back to the page the form was on."""
     await _readable(request, post_id)
-    form = await _read_form(request, {"kind", "next"})
+    form = await posted_form(request, {"kind", "next"})
     kind = str(form.get("kind", ""))
     if kind not in conversation.REACTIONS:
         raise ClientException("kind: not a reaction")

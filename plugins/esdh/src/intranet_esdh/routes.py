@@ -16,6 +16,7 @@ from litestar.response import File, Redirect, Stream, Template
 from litestar.types import ControllerRouterHandler
 
 from intranet_core.auth.guards import requires_login, requires_permission
+from intranet_core.forms import posted_form
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
 from intranet_core.permissions.service import may_anywhere
@@ -35,15 +36,6 @@ SANDBOX = "sandbox; default-src 'none'"
 
 def _intranet(request: Request[Any, Any, Any]) -> Any:
     return request.app.state.intranet
-
-
-async def _read_form(request: Request[Any, Any, Any], allowed: set[str]) -> Any:
-    """The submitted form; a field the form does not have is refused (no mass assignment)."""
-    form = await request.form()
-    extra = set(form.keys()) - allowed - {"_csrf_token"}
-    if extra:
-        raise ClientException(f"unknown field: {sorted(extra)[0]}")
-    return form
 
 
 def content_disposition(filename: str) -> str:
@@ -72,7 +64,7 @@ async def shortcuts_page(request: Request[Any, Any, Any]) -> Template:
 @post("/shortcuts/{shortcut_id:int}/favourite", name="esdh:favourite", guards=[requires_login],
       include_in_schema=False, status_code=303)
 async def toggle_favourite(request: Request[Any, Any, Any], shortcut_id: FromPath[int]) -> Redirect:
-    form = await _read_form(request, {"next"})
+    form = await posted_form(request, {"next"})
     if await shortcuts.toggle_favourite(_intranet(request), request.user, shortcut_id) is None:
         raise NotFoundException()
     back = str(form.get("next", ""))
@@ -188,7 +180,7 @@ async def pick(request: Request[Any, Any, Any], q: FromQuery[str] = "", source: 
 async def create_reference(request: Request[Any, Any, Any]) -> Redirect:
     """The short reference of an item the editor may read (made the first time)."""
     intranet = _intranet(request)
-    form = await _read_form(request, {"source", "item"})
+    form = await posted_form(request, {"source", "item"})
     connector = _connector(request, str(form.get("source", "")))
     viewer = await viewer_for(intranet, request.user)
     try:
@@ -301,7 +293,7 @@ async def edit_shortcut(request: Request[Any, Any, Any], shortcut_id: FromPath[i
 
 
 async def _save(request: Request[Any, Any, Any], shortcut_id: int | None) -> Template | Redirect:
-    form = await _read_form(request, SHORTCUT_FIELDS)
+    form = await posted_form(request, SHORTCUT_FIELDS)
     units, roles = await _choices()
     data, errors = shortcuts.parse_form(form, {u["id"] for u in units}, {r["name"] for r in roles})
     if data is None:
@@ -327,7 +319,7 @@ async def update_shortcut(request: Request[Any, Any, Any], shortcut_id: FromPath
 @post("/admin/esdh/shortcuts/{shortcut_id:int}/delete", name="esdh:shortcut_delete",
       guards=[requires_permission(MANAGE)], include_in_schema=False, status_code=303)
 async def delete_shortcut(request: Request[Any, Any, Any], shortcut_id: FromPath[int]) -> Redirect:
-    await _read_form(request, set())
+    await posted_form(request, set())
     if not await shortcuts.delete_shortcut(_intranet(request), shortcut_id):
         raise NotFoundException()
     return Redirect("/admin/esdh?notice=deleted", status_code=303)
@@ -336,7 +328,7 @@ async def delete_shortcut(request: Request[Any, Any, Any], shortcut_id: FromPath
 @post("/admin/esdh/shortcuts/{shortcut_id:int}/move", name="esdh:shortcut_move", guards=[requires_permission(MANAGE)],
       include_in_schema=False, status_code=303)
 async def move_shortcut(request: Request[Any, Any, Any], shortcut_id: FromPath[int]) -> Redirect:
-    form = await _read_form(request, {"direction"})
+    form = await posted_form(request, {"direction"})
     direction = str(form.get("direction", ""))
     if direction not in ("up", "down"):
         raise ClientException("direction: expected up or down")
@@ -351,7 +343,7 @@ _GROUP = re.compile(r"^(?:.*/groups/)?([0-9]{1,9})/?$")
 
 async def _box_form(request: Request[Any, Any, Any], fields: set[str]) -> tuple[dict[str, Any], dict[str, str]]:
     """A title and an embed reference (and, for a group page, the group); the problems by field."""
-    form = await _read_form(request, fields)
+    form = await posted_form(request, fields)
     values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in fields}
     values["title"] = " ".join(values["title"].split())
     match = _SNIPPET.match(values["reference"])
@@ -416,7 +408,7 @@ async def create_group_box(request: Request[Any, Any, Any]) -> Template | Redire
 @post("/admin/esdh/groups/{box_id:int}/delete", name="esdh:group_delete", guards=[requires_permission(MANAGE)],
       include_in_schema=False, status_code=303)
 async def delete_group_box(request: Request[Any, Any, Any], box_id: FromPath[int]) -> Redirect:
-    await _read_form(request, set())
+    await posted_form(request, set())
     async with _intranet(request).db.transaction(write=True):
         found = await GroupEmbed.select(GroupEmbed.id).where(GroupEmbed.id == box_id).first().run()
         if found is None:
@@ -428,7 +420,7 @@ async def delete_group_box(request: Request[Any, Any, Any], box_id: FromPath[int
 @post("/admin/esdh/boxes/{box_id:int}/delete", name="esdh:box_delete", guards=[requires_permission(MANAGE)],
       include_in_schema=False, status_code=303)
 async def delete_box(request: Request[Any, Any, Any], box_id: FromPath[int]) -> Redirect:
-    await _read_form(request, set())
+    await posted_form(request, set())
     async with _intranet(request).db.transaction(write=True):
         found = await FrontPageEmbed.select(FrontPageEmbed.id).where(FrontPageEmbed.id == box_id).first().run()
         if found is None:

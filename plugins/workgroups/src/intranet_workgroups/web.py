@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from intranet_core.i18n import gettext as _
 from intranet_workgroups.groups import service
@@ -48,15 +48,6 @@ async def as_admin(request: Request[Any, Any, Any], group_id: int) -> Access:
     if not found.admin:
         raise PermissionDeniedException()
     return found
-
-
-async def read_form(request: Request[Any, Any, Any], allowed: set[str]) -> Any:
-    """The submitted form; a field the form does not have is refused (no mass assignment)."""
-    form = await request.form()
-    extra = set(form.keys()) - allowed - {"_csrf_token"}
-    if extra:
-        raise ClientException(f"unknown field: {sorted(extra)[0]}")
-    return form
 
 
 def field(form: Any, name: str) -> str:

@@ -17,6 +17,7 @@ from litestar.response import File, Redirect, Template
 
 from intranet_core.audit.service import client_ip
 from intranet_core.auth.guards import requires_login
+from intranet_core.forms import posted_form
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
 from intranet_core.uploads.service import format_size, type_label, upload_response
@@ -79,7 +80,7 @@ async def files_page(request: Request[Any, Any, Any], group_id: FromPath[int],
       include_in_schema=False, status_code=303)
 async def upload(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Template | Redirect:
     access = await web.as_member(request, group_id)
-    form = await web.read_form(request, {"file", "folder", "note"})
+    form = await posted_form(request, {"file", "folder", "note"})
     folder_id = web.int_or_none(web.field(form, "folder"))
     chosen = uploaded(form, "file")
     if chosen is None:
@@ -99,7 +100,7 @@ async def upload(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Te
       include_in_schema=False, status_code=303)
 async def create_folder(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Template | Redirect:
     access = await web.as_member(request, group_id)
-    form = await web.read_form(request, {"name", "parent"})
+    form = await posted_form(request, {"name", "parent"})
     parent = web.int_or_none(web.field(form, "parent"))
     try:
         folder_id = await service.create_folder(request.app.state.intranet, group_id, parent, web.field(form, "name"),
@@ -116,7 +117,7 @@ async def create_folder(request: Request[Any, Any, Any], group_id: FromPath[int]
 async def delete_folder(request: Request[Any, Any, Any], group_id: FromPath[int],
                         folder_id: FromPath[int]) -> Template | Redirect:
     access = await web.as_admin(request, group_id)
-    await web.read_form(request, set())
+    await posted_form(request, set())
     try:
         parent = await service.delete_folder(request.app.state.intranet, group_id, folder_id,
                                              actor_id=request.user.id, ip=client_ip(request))
@@ -166,7 +167,7 @@ async def new_version(request: Request[Any, Any, Any], group_id: FromPath[int],
                       file_id: FromPath[int]) -> Template | Redirect:
     access = await web.as_member(request, group_id)
     found = await _file(group_id, file_id)
-    form = await web.read_form(request, {"file", "note"})
+    form = await posted_form(request, {"file", "note"})
     chosen = uploaded(form, "file")
     if chosen is None:
         return await _file_page(request, access, found, errors=[file_message(FileError("no_file"))], status_code=400)
@@ -216,7 +217,7 @@ async def delete_file(request: Request[Any, Any, Any], group_id: FromPath[int], 
     # Admins delete any file; members the files they brought.
     if not access.admin and found["created_by"] != request.user.id:
         raise PermissionDeniedException()
-    await web.read_form(request, set())
+    await posted_form(request, set())
     try:
         folder = await service.delete_file(request.app.state.intranet, group_id, file_id, actor_id=request.user.id,
                                            ip=client_ip(request))
@@ -245,7 +246,7 @@ async def set_image(request: Request[Any, Any, Any], group_id: FromPath[int]) ->
     from intranet_workgroups.groups.routes import settings_with_errors
 
     access = await web.as_admin(request, group_id)
-    form = await web.read_form(request, {"image", "remove"})
+    form = await posted_form(request, {"image", "remove"})
     intranet = request.app.state.intranet
     if form.get("remove"):
         await service.remove_image(intranet, group_id, actor_id=request.user.id, ip=client_ip(request))

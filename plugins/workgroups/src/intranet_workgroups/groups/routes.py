@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 
 from intranet_core.audit.service import client_ip
 from intranet_core.auth.guards import requires_login
+from intranet_core.forms import posted_form
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
 from intranet_core.people.tables import Person
@@ -130,7 +131,7 @@ async def new_group(request: Request[Any, Any, Any]) -> Template:
 @post("/groups", name="workgroups:create", guards=[requires_login], include_in_schema=False, status_code=303)
 async def create_group(request: Request[Any, Any, Any]) -> Template | Redirect:
     intranet = request.app.state.intranet
-    form = await web.read_form(request, {"name", "description", "kind", "visibility", "unit"})
+    form = await posted_form(request, {"name", "description", "kind", "visibility", "unit"})
     values = {key: web.field(form, key) for key in ("name", "description", "kind", "visibility", "unit")}
     kind = values["kind"] or "topic"
     unit_id = web.int_or_none(values["unit"]) if kind == "local" else None
@@ -246,7 +247,7 @@ async def publish(request: Request[Any, Any, Any], group_id: FromPath[int]) -> T
     access = await web.load(request, group_id)
     if not access.can_post:
         raise NotFoundException() if not access.can_read else PermissionDeniedException()
-    form = await web.read_form(request, {"title", "body"})
+    form = await posted_form(request, {"title", "body"})
     values = {"title": web.field(form, "title"), "body": web.field(form, "body")}
     problems = []
     if not values["body"]:
@@ -277,7 +278,7 @@ async def join(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Temp
     from intranet_workgroups import notices
 
     access = await web.load(request, group_id)
-    form = await web.read_form(request, {"message"})
+    form = await posted_form(request, {"message"})
     if access.member:
         return _back(group_id)
     visibility = access.group["visibility"]
@@ -295,7 +296,7 @@ async def join(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Temp
       include_in_schema=False, status_code=303)
 async def withdraw(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Redirect:
     await web.load(request, group_id)
-    await web.read_form(request, set())
+    await posted_form(request, set())
     await service.withdraw_request(request.app.state.intranet, group_id, request.user.id)
     return _back(group_id)
 
@@ -304,7 +305,7 @@ async def withdraw(request: Request[Any, Any, Any], group_id: FromPath[int]) -> 
       status_code=303)
 async def leave(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Template | Redirect:
     access = await web.load(request, group_id)
-    await web.read_form(request, set())
+    await posted_form(request, set())
     try:
         await service.leave(request.app.state.intranet, group_id, request.user.id, via_units=bool(access.via_units))
     except GroupError as exc:
@@ -319,7 +320,7 @@ async def leave(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Tem
       status_code=303)
 async def follow(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Template | Redirect:
     access = await web.load(request, group_id)
-    form = await web.read_form(request, {"on"})
+    form = await posted_form(request, {"on"})
     on = web.field(form, "on") != "0"
     if on and not access.can_follow:
         return await _group_page(request, access, errors=[web.message("not_open")], status_code=400)
@@ -331,7 +332,7 @@ async def follow(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Te
       status_code=303)
 async def mute(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Redirect:
     access = await web.load(request, group_id)
-    form = await web.read_form(request, {"on"})
+    form = await posted_form(request, {"on"})
     if not access.reads_posts:
         raise PermissionDeniedException()
     await service.mute(request.app.state.intranet, group_id, request.user.id, web.field(form, "on") != "0")
@@ -374,7 +375,7 @@ async def add_member(request: Request[Any, Any, Any], group_id: FromPath[int]) -
     from intranet_workgroups import notices
 
     access = await web.as_admin(request, group_id)
-    form = await web.read_form(request, {"email", "role"})
+    form = await posted_form(request, {"email", "role"})
     values = {"email": web.field(form, "email"), "role": web.field(form, "role") or "member"}
     try:
         person_id = await service.add_member(request.app.state.intranet, group_id, values["email"],
@@ -390,7 +391,7 @@ async def add_member(request: Request[Any, Any, Any], group_id: FromPath[int]) -
 async def remove_member(request: Request[Any, Any, Any], group_id: FromPath[int],
                         person_id: FromPath[int]) -> Template | Redirect:
     access = await web.as_admin(request, group_id)
-    await web.read_form(request, set())
+    await posted_form(request, set())
     try:
         await service.remove_member(request.app.state.intranet, group_id, person_id, actor_id=request.user.id,
                                     ip=client_ip(request))
@@ -404,7 +405,7 @@ async def remove_member(request: Request[Any, Any, Any], group_id: FromPath[int]
 async def member_role(request: Request[Any, Any, Any], group_id: FromPath[int],
                       person_id: FromPath[int]) -> Template | Redirect:
     access = await web.as_admin(request, group_id)
-    form = await web.read_form(request, {"role"})
+    form = await posted_form(request, {"role"})
     if not service.valid_id(person_id) or not await service.is_member(group_id, person_id):
         raise NotFoundException()
     try:
@@ -422,7 +423,7 @@ async def decide(request: Request[Any, Any, Any], group_id: FromPath[int], reque
     from intranet_workgroups import notices
 
     access = await web.as_admin(request, group_id)
-    await web.read_form(request, set())
+    await posted_form(request, set())
     if decision not in ("approve", "decline") or not service.valid_id(request_id):
         raise NotFoundException()
     try:
@@ -470,7 +471,7 @@ async def settings_page(request: Request[Any, Any, Any], group_id: FromPath[int]
       include_in_schema=False, status_code=303)
 async def save_settings(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Template | Redirect:
     access = await web.as_admin(request, group_id)
-    form = await web.read_form(request, {"name", "description", "visibility"})
+    form = await posted_form(request, {"name", "description", "visibility"})
     values = {key: web.field(form, key) for key in ("name", "description", "visibility")}
     problems = service.check_fields(values["name"], values["description"], access.group["kind"],
                                     values["visibility"])
@@ -501,7 +502,7 @@ async def delete_confirm(request: Request[Any, Any, Any], group_id: FromPath[int
       status_code=303)
 async def delete_group(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Redirect:
     await web.as_admin(request, group_id)
-    await web.read_form(request, set())
+    await posted_form(request, set())
     try:
         await service.delete_group(request.app.state.intranet, group_id, actor_id=request.user.id,
                                    ip=client_ip(request))
@@ -540,7 +541,7 @@ async def units_page(request: Request[Any, Any, Any], group_id: FromPath[int]) -
       status_code=303)
 async def add_unit(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Template | Redirect:
     access = await web.as_admin(request, group_id)
-    form = await web.read_form(request, {"unit"})
+    form = await posted_form(request, {"unit"})
     unit_id = web.int_or_none(web.field(form, "unit"))
     if unit_id is None:
         return await _units_page(request, access, errors=[web.message("unit_missing")], status_code=400)
@@ -560,7 +561,7 @@ async def add_unit(request: Request[Any, Any, Any], group_id: FromPath[int]) -> 
 async def remove_unit(request: Request[Any, Any, Any], group_id: FromPath[int],
                       unit_id: FromPath[int]) -> Template | Redirect:
     access = await web.as_admin(request, group_id)
-    await web.read_form(request, set())
+    await posted_form(request, set())
     if not service.valid_id(unit_id) or not await may(request.user.id, service.MANAGE, unit_id):
         raise PermissionDeniedException()
     try:

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from intranet_core.audit.service import client_ip
 from intranet_core.auth.guards import requires_login
+from intranet_core.forms import posted_form
 from intranet_core.i18n import gettext as _
 from intranet_core.pages import page_context
 from intranet_workgroups import web
@@ -51,7 +52,7 @@ async def new_page(request: Request[Any, Any, Any], group_id: FromPath[int]) -> 
       include_in_schema=False, status_code=303)
 async def create_page(request: Request[Any, Any, Any], group_id: FromPath[int]) -> Template | Redirect:
     access = await web.as_member(request, group_id)
-    form = await web.read_form(request, {"title", "body"})
+    form = await posted_form(request, {"title", "body"})
     values = {"title": web.field(form, "title"), "body": str(form.get("body", ""))}
     try:
         page_id = await service.create_page(request.app.state.intranet, group_id, author_id=request.user.id,
@@ -90,7 +91,7 @@ async def save_page(request: Request[Any, Any, Any], group_id: FromPath[int],
                     page_id: FromPath[int]) -> Template | Redirect:
     access = await web.as_member(request, group_id)
     page = await _page(group_id, page_id)
-    form = await web.read_form(request, {"title", "body", "revision"})
+    form = await posted_form(request, {"title", "body", "revision"})
     base = web.int_or_none(web.field(form, "revision"))
     title, body = web.field(form, "title"), str(form.get("body", ""))
     values: dict[str, Any] = {"title": title, "body": body, "revision": base}
@@ -154,7 +155,7 @@ async def restore_revision(request: Request[Any, Any, Any], group_id: FromPath[i
                            number: FromPath[int]) -> Redirect:
     await web.as_member(request, group_id)
     await _page(group_id, page_id)
-    await web.read_form(request, set())
+    await posted_form(request, set())
     try:
         await service.restore(request.app.state.intranet, group_id, page_id, number, actor_id=request.user.id,
                               ip=client_ip(request))
@@ -168,7 +169,7 @@ async def restore_revision(request: Request[Any, Any, Any], group_id: FromPath[i
 async def move_page(request: Request[Any, Any, Any], group_id: FromPath[int], page_id: FromPath[int]) -> Redirect:
     await web.as_admin(request, group_id)
     await _page(group_id, page_id)
-    form = await web.read_form(request, {"direction"})
+    form = await posted_form(request, {"direction"})
     direction = web.field(form, "direction")
     if direction not in ("up", "down"):
         raise ClientException("direction: up or down")
@@ -181,7 +182,7 @@ async def move_page(request: Request[Any, Any, Any], group_id: FromPath[int], pa
 async def delete_page(request: Request[Any, Any, Any], group_id: FromPath[int], page_id: FromPath[int]) -> Redirect:
     await web.as_admin(request, group_id)
     await _page(group_id, page_id)
-    await web.read_form(request, set())
+    await posted_form(request, set())
     try:
         await service.delete_page(request.app.state.intranet, group_id, page_id, actor_id=request.user.id,
                                   ip=client_ip(request))
