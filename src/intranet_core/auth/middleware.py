@@ -18,6 +18,14 @@ from intranet_core.people.tables import Person
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _PERSON_COLUMNS = [getattr(Person, name) for name in PersonInfo.__struct_fields__]
+# Every page asks this, so it is written out once: building it with Piccolo's
+# join cost 0.5-0.8 ms a request, more than running it.
+# The names come from the table's definition; the values are parameters.
+_SESSION_PERSON = (
+    "SELECT s.last_seen_at AS last_seen_at, "  # noqa: S608
+    + ", ".join(f"p.{c._meta.db_column_name} AS {c._meta.name}" for c in _PERSON_COLUMNS)
+    + " FROM user_session s JOIN person p ON p.id = s.person WHERE s.id = {} AND p.active = {}"
+)
 
 
 def token_hash(token: str) -> str:
@@ -65,14 +73,10 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             await end_session(int(session["person_id"]), session_hash)
             connection.scope["session"] = {}
             return AuthenticationResult(user=None, auth=None)
-        row = await UserSession.select(
-            UserSession.last_seen_at,
-            *[getattr(UserSession.person, c._meta.name) for c in _PERSON_COLUMNS],
-        ).where(
-            (UserSession.id == session_hash) & (UserSession.person.active == True)  # noqa: E712
-        ).output(nested=True).first().run()
-        if row is None:  # ended elsewhere, or the person was deactivated
+        rows = await UserSession.raw(_SESSION_PERSON, session_hash, True).run()
+        if not rows:  # ended elsewhere, or the person was deactivated
             connection.scope["session"] = {}
             return AuthenticationResult(user=None, auth=None)
+        row = rows[0]
         await touch(session_hash, row["last_seen_at"])
-        return AuthenticationResult(user=PersonInfo.from_row(row["person"]), auth={"session": session_hash})
+        return AuthenticationResult(user=PersonInfo.from_row(row), auth={"session": session_hash})

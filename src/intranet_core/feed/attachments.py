@@ -81,6 +81,17 @@ _COLUMNS = (
 )
 
 
+# The columns of _COLUMNS, written out: every page of posts asks for them, and
+# building Piccolo's joined select took longer (0.4 ms) than running it.
+_ATTACHMENTS_OF = (
+    'SELECT a.post AS post, a.kind AS kind, a.position AS position, u.id AS "upload.id", '
+    'u.filename AS "upload.filename", u.content_type AS "upload.content_type", u.size AS "upload.size", '
+    'u.sha256 AS "upload.sha256", u.uploaded_by AS "upload.uploaded_by", u.created_at AS "upload.created_at" '
+    "FROM post_attachment a JOIN upload u ON u.id = a.upload WHERE a.post IN ({ids}) "
+    "ORDER BY a.post, a.position, a.id"
+)
+
+
 def _attachment(row: dict[str, Any]) -> Attachment:
     return Attachment(post_id=int(row["post"]), kind=row["kind"], position=int(row["position"]),
                       upload=uploads.upload_info(row, prefix="upload."))
@@ -91,9 +102,9 @@ async def attachments_of(post_ids: Sequence[int]) -> dict[int, list[Attachment]]
     ids = sorted({int(i) for i in post_ids})
     if not ids:
         return {}
-    rows = await PostAttachment.select(*_COLUMNS).where(PostAttachment.post.is_in(ids)).order_by(
-        PostAttachment.post
-    ).order_by(PostAttachment.position).order_by(PostAttachment.id).run()
+    rows = await PostAttachment.raw(  # only placeholders are joined into the SQL; the ids are parameters
+        _ATTACHMENTS_OF.format(ids=", ".join("{}" for _ in ids)), *ids
+    ).run()
     found: dict[int, list[Attachment]] = {}
     for row in rows:
         found.setdefault(int(row["post"]), []).append(_attachment(row))
