@@ -80,10 +80,12 @@ def _ids(path: str) -> list[int]:
 
 async def memberships(person_id: int) -> list[UnitMembership]:
     """The person's units, the primary one first, each with the names of the units above it."""
-    rows = await Membership.select(
-        Membership.unit, Membership.title, Membership.is_primary, Membership.is_manager,
-        Membership.unit.name, Membership.unit.kind, Membership.unit.path, Membership.unit.sort_order,
-    ).where(Membership.person == person_id).run()
+    # Written out rather than built with Piccolo's join: every profile asks, and building took longer than running.
+    rows = await Membership.raw(
+        "SELECT m.unit AS unit, m.title AS title, m.is_primary AS is_primary, m.is_manager AS is_manager, "
+        'u.name AS "unit.name", u.kind AS "unit.kind", u.path AS "unit.path", u.sort_order AS "unit.sort_order" '
+        "FROM membership m JOIN org_unit u ON u.id = m.unit WHERE m.person = {}", person_id,
+    ).run()
     above = sorted({i for row in rows for i in _ids(row["unit.path"])[:-1]})
     names: dict[int, str] = {}
     if above:
@@ -122,12 +124,12 @@ async def managers_of(person_id: int, units: list[UnitMembership] | None = None)
         chain = chain[:-1]
     if not chain:
         return []
-    rows = await Membership.select(
-        Membership.unit, Membership.person, Membership.person.name, Membership.person.title,
-        Membership.title, Membership.unit.name,
-    ).where(
-        Membership.unit.is_in(chain) & (Membership.is_manager == True)  # noqa: E712 - SQL
-        & (Membership.person.active == True) & (Membership.person != person_id)  # noqa: E712
+    rows = await Membership.raw(  # only placeholders are joined into the SQL; the ids are parameters
+        'SELECT m.unit AS unit, m.person AS person, p.name AS "person.name", p.title AS "person.title", '  # noqa: S608
+        'm.title AS title, u.name AS "unit.name" FROM membership m JOIN person p ON p.id = m.person '
+        "JOIN org_unit u ON u.id = m.unit WHERE m.unit IN (" + ", ".join("{}" for _ in chain) + ") "
+        "AND m.is_manager = {} AND p.active = {} AND m.person <> {}",
+        *chain, True, True, person_id,
     ).run()
     by_unit: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
