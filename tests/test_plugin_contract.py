@@ -6,17 +6,21 @@ suites, as ``TestContract``.)
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar import Litestar, get, post
+from litestar.response import ServerSentEvent
 from piccolo.columns import Integer, Varchar
 from piccolo.table import Table
 
 from intranet_core import hookimpl, hookspec
 from intranet_core.auth.guards import requires_login
 from intranet_core.plugin_contract import PluginContract, concrete_path, routes_of, schema_drift
+from intranet_core.site import plugin as intranet_core_site_plugin
 from intranet_core.testing import build_app, client_for
 
 
@@ -40,6 +44,21 @@ def with_token() -> str:
     return "written"
 
 
+@get("/broken/crash", guards=[requires_login], sync_to_thread=False)
+def crash() -> str:
+    raise RuntimeError("a bug")
+
+
+@get("/broken/stream", guards=[requires_login])
+async def endless_stream() -> ServerSentEvent:
+    async def events() -> AsyncIterator[str]:
+        while True:
+            yield "tick"
+            await asyncio.sleep(60)
+
+    return ServerSentEvent(events())
+
+
 class BrokenSpecs:
     """A hook for other plugins, declared without a word about it."""
 
@@ -60,7 +79,7 @@ class Broken:
 
     @hookimpl
     def register_routes(self, app: Any) -> list[Any]:
-        return [open_page, members_page, no_token, with_token]
+        return [open_page, members_page, no_token, with_token, crash, endless_stream]
 
     @hookimpl
     def register_template_dirs(self, app: Any) -> list[Path]:
@@ -87,8 +106,8 @@ async def broken_app(intranet_settings: Any, broken: list[Any]) -> Litestar:
 
 def test_the_routes_of_a_plugin_are_those_its_code_defines(broken_app: Litestar) -> None:
     assert routes_of(broken_app, __name__) == [
-        ("GET", "/broken/members"), ("POST", "/broken/no-token"), ("GET", "/broken/open"),
-        ("POST", "/broken/with-token"),
+        ("GET", "/broken/crash"), ("GET", "/broken/members"), ("POST", "/broken/no-token"), ("GET", "/broken/open"),
+        ("GET", "/broken/stream"), ("POST", "/broken/with-token"),
     ]
     assert concrete_path("/g/{group_id:int}/f/{name:str}/{key:uuid}") == (
         "/g/1/f/x/00000000-0000-0000-0000-000000000001")
@@ -104,6 +123,14 @@ async def test_a_page_open_to_visitors_is_caught_unless_declared_public(broken_a
         public_routes = frozenset({"GET /broken/open"})
 
     await Declared().test_every_page_sends_a_visitor_to_sign_in(broken_app, broken)
+
+
+async def test_a_page_that_fails_is_caught_and_an_endless_stream_is_not_waited_for(broken_app: Litestar,
+                                                                                  broken: list[Any]) -> None:
+    with pytest.raises(AssertionError) as caught:
+        await asyncio.wait_for(BrokenContract().test_no_page_fails_for_an_administrator(broken_app, broken), 60)
+    message = str(caught.value)
+    assert "GET /broken/crash: 500" in message and "/broken/stream" not in message and "/broken/open" not in message
 
 
 async def test_an_unsafe_route_without_the_csrf_check_is_caught(broken_app: Litestar, broken: list[Any]) -> None:
@@ -178,3 +205,15 @@ async def test_the_core_s_own_tables_match_their_migrations(intranet_app: Litest
     assert len(tables) > 20
     async with client_for(intranet_app):
         assert await schema_drift(intranet, tables) == []
+
+
+class CoreContract(PluginContract):  # the checks on routes, applied to the core's own
+    name = "core"
+    public_routes = frozenset({"GET /healthz", "GET /signin", "GET /password-reset",
+                               "GET /password-reset/{token:str}"})
+
+
+async def test_the_core_s_own_pages_pass_the_route_checks(intranet_app: Litestar) -> None:
+    core = [("core", intranet_core_site_plugin)]
+    await CoreContract().test_every_page_sends_a_visitor_to_sign_in(intranet_app, core)
+    await CoreContract().test_no_page_fails_for_an_administrator(intranet_app, core)

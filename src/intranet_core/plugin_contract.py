@@ -12,7 +12,8 @@ pytest then checks the plugin named ``name`` in the app its
 ``intranet_plugins`` fixture builds (on SQLite, or on the PostgreSQL of
 ``$INTRANET_TEST_DATABASE_URL``): that it is installed under that name and
 says which versions of the core it works with; that signed-out visitors are
-sent to sign in from every page and get 401 from every API route; that every
+sent to sign in from every page and get 401 from every API route; that no
+page answers an administrator with a server error; that every
 unsafe request needs the CSRF token and the API takes no session cookie;
 that every hook it declares for other plugins is documented; that its
 migrations make exactly the tables its code uses; that it exports and erases
@@ -25,6 +26,8 @@ checked tomorrow without anyone adding it to a list.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import importlib.metadata
 import re
@@ -36,6 +39,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from intranet_core.testing import client_for, http_client, sign_in
 
 if TYPE_CHECKING:
+    import httpx
     from litestar import Litestar
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -48,6 +52,50 @@ _PARAMETER_VALUES = {"int": "1", "uuid": "00000000-0000-0000-0000-000000000001",
 def concrete_path(template: str) -> str:
     """``/groups/{group_id:int}/files/{name:str}`` → ``/groups/1/files/x``."""
     return re.sub(r"\{\w+:(\w+)\}", lambda match: _PARAMETER_VALUES.get(match.group(1), "x"), template)
+
+
+async def response_status(app: Litestar, client: httpx.AsyncClient, method: str, path: str) -> int:
+    """The status ``app`` starts its answer to ``client``'s request with, without waiting for the body.
+
+    (httpx's ASGI transport waits for the whole body, and an event stream
+    answers for minutes.) The request carries ``client``'s cookies and asks
+    for HTML.
+    """
+    started: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in client.cookies.jar)
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+        "headers": [(b"host", client.base_url.host.encode()), (b"accept", b"text/html"),
+                    (b"accept-language", b"en"), (b"cookie", cookies.encode())],
+        "client": ("127.0.0.1", 50000), "server": (client.base_url.host, 80),
+    }
+    asked = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal asked
+        if not asked:
+            asked = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # the visitor stays until the answer has started
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start" and not started.done():
+            started.set_result(int(message["status"]))
+
+    answering = asyncio.create_task(app(scope, receive, send))  # type: ignore[arg-type]
+    try:
+        either: set[asyncio.Future[Any]] = {answering, started}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if started.done():
+            return started.result()
+        answering.result()  # raises what the app raised
+        raise AssertionError(f"{method} {path}: the app ended without answering")
+    finally:
+        answering.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await answering
 
 
 def routes_of(app: Litestar, package: str) -> list[tuple[str, str]]:
@@ -208,6 +256,21 @@ class PluginContract:
         assert open_to_all == [], (
             "routes a signed-out visitor gets more than a way to sign in from (add them to public_routes if meant):\n"
             + "\n".join(open_to_all))
+
+    async def test_no_page_fails_for_an_administrator(self, intranet_app: Litestar,
+                                                      intranet_plugins: list[Any]) -> None:
+        """Every page, asked for by a site administrator with made-up ids, answers without a server error."""
+        pages = list(self._routes(intranet_app, intranet_plugins, api=False, unsafe=False))
+        failed = []
+        async with client_for(intranet_app) as client:
+            await sign_in(client, intranet_app, "contract-pages@example.org", roles=[("admin", None)])
+            for method, template in pages:
+                if template.startswith("/static/"):
+                    continue
+                status = await response_status(intranet_app, client, method, concrete_path(template))
+                if status >= 500:
+                    failed.append(f"{method} {template}: {status}")
+        assert failed == [], "pages that fail with a server error:\n" + "\n".join(failed)
 
     async def test_every_unsafe_request_needs_the_csrf_token(self, intranet_app: Litestar,
                                                              intranet_plugins: list[Any]) -> None:
