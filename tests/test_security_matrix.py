@@ -43,6 +43,7 @@ from intranet_core.auth.passwords import hash_password_async
 from intranet_core.people.service import create_person, create_unit, remove_membership
 from intranet_core.people.tables import Membership
 from intranet_core.permissions.tables import Role, RoleAssignment, RolePermission
+from intranet_core.plugin_contract import concrete_path
 from intranet_core.testing import TEST_PASSWORD, client_for, csrf_token_of, http_client, log_in, sign_in
 
 HTML = {"accept": "text/html", "accept-language": "en"}
@@ -392,19 +393,6 @@ async def test_a_former_member_loses_what_they_had(intranet_app: Litestar) -> No
 # --- CSRF ------------------------------------------------------------------------------------
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
-
-
-def concrete_path(template: str) -> str:
-    """A path matching the route: ``{id:int}`` -> 1, ``{x:str}`` / ``{x:path}`` -> x."""
-    def value(match: re.Match[str]) -> str:
-        kind = match.group(2)
-        if kind == "int":
-            return "1"
-        if kind == "uuid":
-            return "00000000-0000-0000-0000-000000000001"
-        return "x"
-
-    return re.sub(r"\{(\w+):(\w+)\}", value, template)
 
 
 def unsafe_routes(app: Litestar, *, api: bool) -> list[tuple[str, str]]:
